@@ -1,0 +1,20 @@
+"""The ``yishu`` command: a thin layer over the Python API.
+
+Each command lives in a module of this package and registers itself on ``app``; domain errors
+become one clean line on stderr and exit code 1 (see ``common.run``).
+"""
+
+from __future__ import annotations
+
+from yishu.cli import check as _check  # noqa: F401
+from yishu.cli import demo as _demo  # noqa: F401  (registers demo)
+from yishu.cli import synth as _synth  # noqa: F401  (registers synth)
+from yishu.cli import workspace as _workspace  # noqa: F401  (registers init, settings)
+from yishu.cli.common import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,24 @@
+"""Shared fixtures: one small synthetic city per test session, built by package code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from yishu.synth import generate
+
+CITY, PERSONS, SEED = "370600", 5000, 7
+
+
+@pytest.fixture(scope="session")
+def small_city(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("city") / "yantai"
+    generate(CITY, PERSONS, SEED, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def manifest(small_city) -> dict:
+    return json.loads((small_city / "manifest.json").read_text(encoding="utf-8"))
