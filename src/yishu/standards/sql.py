@@ -47,14 +47,6 @@ class Dialect:
     def try_bigint(self, expr: str) -> str:
         return f"TRY_CAST({expr} AS BIGINT)"
 
-    def let(self, expr: str, name: str, body: str) -> str:
-        """``body`` with ``name`` bound to ``expr`` evaluated once (a one-element list lambda)."""
-        return f"list_transform([{expr}], {name} -> {body})[1]"
-
-    def let_struct(self, fields: dict[str, str], name: str, body: str) -> str:
-        packed = ", ".join(f"{k} := {v}" for k, v in fields.items())
-        return self.let(f"struct_pack({packed})", name, body)
-
     def bit_lookup(self, bits: str, index: str) -> str:
         return f"get_bit({lit(bits)}::BIT, least(greatest({index}, 0), {len(bits) - 1})) = 1"
 
@@ -103,15 +95,43 @@ def id_compact(v: str, d: Dialect = DUCKDB) -> str:
     return f"CASE WHEN {d.regexp_match(v, '[0-9]{15}|[0-9]{17}[0-9X]')} THEN {v} ELSE {slow} END"
 
 
+def _check_chunks() -> list[tuple[int, int, list[int]]]:
+    """The 17 weighted digits cut into chunks of three from the right: (shift, size, table).
+
+    ``table[x]`` is the weighted digit sum mod 11 of the chunk whose value is ``x``; looking up six
+    chunks is faster in a vectorised engine than seventeen divisions (measured: 8 M/s against 6.5 M/s).
+    """
+    chunks, end = [], 17
+    while end > 0:
+        size = min(3, end)
+        start = end - size
+        table = [
+            sum(int(ch) * ID_WEIGHTS[start + j] for j, ch in enumerate(str(x).zfill(size))) % 11
+            for x in range(10**size)
+        ]
+        chunks.append((17 - end, size, table))
+        end = start
+    return chunks
+
+
+_CHECK_CHUNKS = _check_chunks()
+
+
 def _id_check_char_n(n: str) -> str:
-    """The check character from the 17 leading digits as one integer ``n`` (digit arithmetic)."""
-    terms = " + ".join(f"(({n} // {10 ** (16 - i)}) % 10) * {w}" for i, w in enumerate(ID_WEIGHTS))
+    """The check character from the 17 leading digits as one integer expression ``n``.
+
+    ``n`` is repeated in the text; the engine's common-subexpression elimination computes it once
+    (DuckDB and Spark both do), which is several times faster than binding it in a lambda.
+    """
+    terms = " + ".join(
+        f"{table}[(({n}) // {10**shift}) % {10**size} + 1]" for shift, size, table in _CHECK_CHUNKS
+    )
     return f"substring({lit(CHECK_CHARS)}, CAST(({terms}) % 11 AS INTEGER) + 1, 1)"
 
 
 def id_check_char(body17: str, d: Dialect = DUCKDB) -> str:
     """The check character of 17 digits."""
-    return d.let(d.try_bigint(body17), "n", _id_check_char_n("n"))
+    return _id_check_char_n(d.try_bigint(body17))
 
 
 def _id_digits(c: str, d: Dialect) -> str:
@@ -121,8 +141,9 @@ def _id_digits(c: str, d: Dialect) -> str:
 
 def id_check_ok(v: str, d: Dialect = DUCKDB) -> str:
     """Like ``citizen_id.is_valid_check``: 18 characters with the right check character."""
-    body = f"coalesce({_id_check_char_n('s.n')} = {d.substr('s.c', 18, 1)}, false)"
-    return f"CASE WHEN {v} IS NOT NULL THEN {d.let_struct({'c': v, 'n': _id_digits(v, d)}, 's', body)} END"
+    n = _id_digits(v, d)
+    # coalesce, not CASE: CASE would hide ``n`` from common-subexpression elimination
+    return f"coalesce({_id_check_char_n(n)} = {d.substr(v, 18, 1)}, {v} IS NULL AND NULL)"
 
 
 def id_upgrade_15(v: str, d: Dialect = DUCKDB) -> str:
@@ -133,7 +154,9 @@ def id_upgrade_15(v: str, d: Dialect = DUCKDB) -> str:
 def id_number(v: str, d: Dialect = DUCKDB) -> str:
     """The compact 18-character form (15 digits upgraded); not yet validated."""
     c = id_compact(v, d)
-    return f"CASE WHEN length({c}) = 15 THEN {id_upgrade_15(c, d)} ELSE {c} END"
+    upgraded = f"CASE WHEN length({c}) = 15 THEN {id_upgrade_15(c, d)} ELSE {c} END"
+    # The common case (already compact, 18 characters) returns at once; the rest compacts and upgrades.
+    return f"CASE WHEN {d.regexp_match(v, '[0-9]{17}[0-9X]')} THEN {v} ELSE {upgraded} END"
 
 
 def _ymd_ok(ymd: str) -> str:
@@ -157,18 +180,33 @@ def county_bits() -> str:
 COUNTY_BITS = 999999
 
 
+def _flag(condition: str) -> str:
+    return f"CAST({condition} AS INTEGER)"
+
+
 def id_valid18(c: str, d: Dialect = DUCKDB) -> str:
-    """Full validity of a compact 18-character number: check, birth date, county (needs register())."""
+    """Full validity of a compact 18-character number: check, birth date, county (needs register()).
+
+    Written as a sum of 0/1 flags over plain arithmetic rather than AND / CASE: engines do not share
+    common subexpressions across the branches of a conjunction or a CASE, so this form computes the
+    compacted value and its digits once (measured in DuckDB: about three times faster than with AND).
+    """
     low = int(MIN_BIRTH_DATE.strftime("%Y%m%d"))
-    ymd = "((s.n // 1000) % 100000000)"
-    county = "(s.n // 100000000000)"
-    body = (
-        f"coalesce({_id_check_char_n('s.n')} = {d.substr('s.c', 18, 1)}"
-        f" AND {_ymd_ok(ymd)} AND {ymd} BETWEEN {low} AND {d.today_yyyymmdd()}"
-        f" AND yishu_county_bit(CAST({county} AS INTEGER)), false)"
-    )
-    inner = d.let_struct({"c": "c", "n": _id_digits("c", d)}, "s", body)
-    return d.let(c, "c", f"CASE WHEN c IS NOT NULL THEN {inner} END")
+    n = d.try_bigint(d.substr(c, 1, 17))
+    ymd = f"((({n}) // 1000) % 100000000)"
+    y, m, day = f"({ymd} // 10000)", f"(({ymd} // 100) % 100)", f"({ymd} % 100)"
+    leap = f"({_flag(f'{y} % 4 = 0')} - {_flag(f'{y} % 100 = 0')} + {_flag(f'{y} % 400 = 0')})"
+    days = f"([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][{m}] + {_flag(f'{m} = 2')} * {leap})"
+    county = f"CAST((({n}) // 100000000000) AS INTEGER)"
+    flags = [
+        d.regexp_match(c, "[0-9]{17}[0-9X]"),
+        f"{_id_check_char_n(n)} = {d.substr(c, 18, 1)}",
+        f"{m} BETWEEN 1 AND 12",
+        f"{day} BETWEEN 1 AND {days}",
+        f"{ymd} BETWEEN {low} AND {d.today_yyyymmdd()}",
+        f"yishu_county_bit({county})",
+    ]
+    return f"coalesce({' + '.join(_flag(f) for f in flags)} = {len(flags)}, {c} IS NULL AND NULL)"
 
 
 def id_birth_date(n18: str, d: Dialect = DUCKDB) -> str:
@@ -325,13 +363,15 @@ def codelist_code(v: str, codelist: codelists.CodeList, d: Dialect = DUCKDB) -> 
 
 def macros(d: Dialect = DUCKDB) -> dict[str, tuple[str, str]]:
     """Macro name -> (parameter, body)."""
-    n = "yishu_id_number(v)"  # a macro call: expanded in place, bound once by let
+    n = "yishu_id_number(v)"  # a macro call: expanded in place
     return {
         "yishu_id_check_ok": ("v", id_check_ok("v", d)),
         "yishu_id_upgrade_15": ("v", id_upgrade_15("v", d)),
         "yishu_id_number": ("v", id_number("v", d)),
         "yishu_county_bit": ("k", d.bit_lookup(county_bits(), "k")),
         "yishu_id_valid": ("v", id_valid18(n, d)),
+        # the same test on a value already in the compact form (as the pipeline holds it after conforming)
+        "yishu_id_valid18": ("c", id_valid18("c", d)),
         "yishu_id_normalise": ("v", f"CASE WHEN yishu_id_valid(v) THEN {n} END"),
         "yishu_id_birth_date": ("v", f"CASE WHEN yishu_id_valid(v) THEN {id_birth_date(n, d)} END"),
         "yishu_id_sex": ("v", f"CASE WHEN yishu_id_valid(v) THEN {id_sex(n, d)} END"),
