@@ -225,3 +225,18 @@ def test_dates_come_in_at_least_six_formats(small_city, manifest):
                     if re.match(pat, value):
                         seen.add(name)
     assert len(seen) >= 6, seen
+
+
+def test_truth_writer_types_a_column_that_the_first_chunk_leaves_empty(tmp_path):
+    import pyarrow.parquet as pq
+
+    from yishu.synth.city import TruthWriter
+
+    writer = TruthWriter(tmp_path / "addresses.parquet")
+    writer.write({"address_code": ["a"], "village_group": [None], "note": [None]})
+    writer.write({"address_code": ["b"], "village_group": [3], "note": ["x"]})
+    writer.close()
+    table = pq.read_table(tmp_path / "addresses.parquet")
+    assert table.column("village_group").to_pylist() == [None, 3]
+    assert table.column("note").to_pylist() == [None, "x"]
+    assert writer.rows == 2

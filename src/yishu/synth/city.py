@@ -69,11 +69,27 @@ class TruthWriter:
     def __init__(self, path: Path, schema: pa.Schema | None = None):
         self.path, self.schema, self.writer, self.rows = path, schema, None, 0
 
+    # Types of columns that a whole chunk can leave empty (an all-urban first chunk has no village
+    # groups); without them the first chunk would fix the column as Arrow's null type.
+    EMPTY_TYPES: dict[str, pa.DataType] = {
+        "village_group": pa.int64(),
+        "door_no": pa.int64(),
+        "building": pa.int64(),
+        "unit": pa.int64(),
+        "floor": pa.int64(),
+    }
+
     def write(self, columns: dict[str, list]) -> None:
         table = pa.table(columns, schema=self.schema) if self.schema else pa.table(columns)
         if self.writer is None:
-            self.schema = table.schema
-            self.writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+            self.schema = pa.schema(
+                [
+                    f.with_type(self.EMPTY_TYPES.get(f.name, pa.string())) if pa.types.is_null(f.type) else f
+                    for f in table.schema
+                ]
+            )
+            table = table.cast(self.schema)
+            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
         self.writer.write_table(table.cast(self.schema))
         self.rows += table.num_rows
 
