@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from yishu.catalogue import install_builtin, load_catalogue
+from yishu.catalogue import store as catalogue_store
 from yishu.standards import citizen_id
 from yishu.synth import generate
 from yishu.synth.reader import read_delivery
@@ -25,6 +27,7 @@ class DemoResult:
     city_dir: Path
     manifest: dict[str, Any]
     id_conformance: dict[str, Counter] = field(default_factory=dict)
+    catalogue: catalogue_store.LoadResult | None = None
 
 
 def id_conformance(city_dir: Path, manifest: dict[str, Any]) -> dict[str, Counter]:
@@ -60,6 +63,8 @@ def run_demo(home: str | Path | None, persons: int = 20_000, seed: int = 1, prog
     result = DemoResult(ws, city_dir, manifest, id_conformance(city_dir, manifest))
     engine = ws.engine()
     try:
+        install_builtin(ws.catalogue_dir, ws.settings["city"])
+        result.catalogue = catalogue_store.save(engine, load_catalogue(ws.catalogue_dir))
         with engine.begin() as conn:
             run = sa.table(
                 "run",

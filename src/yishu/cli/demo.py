@@ -61,6 +61,12 @@ def demo(
         )
         table.add_row(s["source"], f"{s['rows']:,}", s["format"], s["encoding"], *figures)
     console.print(table)
+    if result.catalogue is not None:
+        c = result.catalogue
+        console.print(
+            f"Catalogue (数据资源目录): {c.resources} resources, {c.fields} fields, {c.elements} data elements, "
+            f"authority map version {c.authority_version} (see 'yishu catalog list')"
+        )
     truth = ", ".join(f"{k} {v['rows']:,}" for k, v in m["truth"].items())
     console.print(f"Truth: {truth}")
     if not no_serve:
