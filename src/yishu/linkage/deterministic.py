@@ -1,0 +1,90 @@
+"""Deterministic linkage on valid keys, with key repair.
+
+A record with a valid citizen ID (credit code, real-estate unit number) takes it as its key. A
+record whose ID is invalid is repaired when exactly one of its repair candidates (one digit changed,
+or two adjacent digits swapped, that pass GB 11643) is the key of a record with the same name (or
+the same pinyin) and a birth date that agrees; it then links as that ID and says so.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from yishu.standards import citizen_id
+
+
+def person_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``link_person_key(record_id, key, method, note)`` for keyed and repaired records."""
+    invalid = con.execute(
+        "SELECT record_id, id_raw FROM link_person WHERE id_state = 'invalid'"
+    ).fetchall()
+    rows = {"record_id": [], "candidate": []}
+    for record_id, raw in invalid:
+        try:
+            compact = citizen_id.compact(raw)
+        except ValueError:
+            continue
+        for candidate in citizen_id.repair_candidates(compact):
+            rows["record_id"].append(record_id)
+            rows["candidate"].append(candidate)
+    con.register("repair_candidates_arrow", pa.table(rows, schema=pa.schema([("record_id", pa.string()),
+                                                                            ("candidate", pa.string())])))  # fmt: skip
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE link_person_key AS
+        WITH agreeing AS (
+            SELECT DISTINCT c.record_id, c.candidate
+            FROM repair_candidates_arrow c
+            JOIN link_person bad ON bad.record_id = c.record_id
+            JOIN link_person good ON good.citizen_id = c.candidate
+            WHERE (good.name = bad.name OR good.name_py = bad.name_py)
+              AND (good.birth_date = bad.birth_date OR good.birth_date IS NULL OR bad.birth_date IS NULL)
+        ), single AS (
+            SELECT record_id, any_value(candidate) AS candidate
+            FROM agreeing GROUP BY record_id HAVING count(*) = 1
+        )
+        SELECT record_id, citizen_id AS key, 'key' AS method, 'valid citizen ID' AS note
+        FROM link_person WHERE citizen_id IS NOT NULL
+        UNION ALL
+        SELECT s.record_id, s.candidate, 'repaired',
+               'invalid ID ' || p.id_raw || ' repaired to ' || s.candidate || ': name and birth date agree'
+        FROM single s JOIN link_person p USING (record_id)
+        """
+    )
+    con.unregister("repair_candidates_arrow")
+
+
+def organisation_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Keys for organisations: the valid credit code; else the one keyed organisation of that name."""
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE link_organisation_key AS
+        WITH named AS (
+            SELECT name_key, any_value(uscc) AS uscc FROM link_organisation
+            WHERE uscc IS NOT NULL GROUP BY name_key HAVING count(DISTINCT uscc) = 1
+        )
+        SELECT record_id, uscc AS key, 'key' AS method, 'valid credit code' AS note
+        FROM link_organisation WHERE uscc IS NOT NULL
+        UNION ALL
+        SELECT o.record_id, n.uscc, 'name',
+               coalesce('credit code ' || o.code_raw || ' invalid', 'no credit code')
+               || '; the only organisation named ' || o.name || ' has ' || n.uscc
+        FROM link_organisation o JOIN named n USING (name_key) WHERE o.uscc IS NULL
+        UNION ALL
+        SELECT o.record_id, 'N:' || o.name_key, 'name', 'no usable credit code; linked by name'
+        FROM link_organisation o ANTI JOIN named n USING (name_key) WHERE o.uscc IS NULL
+        """
+    )
+
+
+def house_keys(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE link_house_key AS
+        SELECT record_id, coalesce(unit_no, 'A:' || address) AS key,
+               CASE WHEN unit_no IS NOT NULL THEN 'key' ELSE 'address' END AS method,
+               CASE WHEN unit_no IS NOT NULL THEN 'real-estate unit number' ELSE 'same address' END AS note
+        FROM link_house WHERE coalesce(unit_no, address) IS NOT NULL
+        """
+    )
