@@ -56,24 +56,40 @@ def person_keys(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def organisation_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Keys for organisations: the valid credit code; else the one keyed organisation of that name."""
+    """Keys for organisations: the valid credit code; else the keyed organisation of the same name,
+    chosen by a credit code one or two characters away (a typo), the same legal representative, or
+    being the only one of that name."""
     con.execute(
         """
         CREATE OR REPLACE TABLE link_organisation_key AS
-        WITH named AS (
-            SELECT name_key, any_value(uscc) AS uscc FROM link_organisation
-            WHERE uscc IS NOT NULL GROUP BY name_key HAVING count(DISTINCT uscc) = 1
+        WITH keyed AS (
+            SELECT name_key, uscc, any_value(representative) AS representative
+            FROM link_organisation WHERE uscc IS NOT NULL GROUP BY ALL
+        ), scored AS (
+            SELECT o.record_id, k.uscc,
+                   2 * coalesce(CAST(levenshtein(upper(o.code_raw), k.uscc) <= 2 AS INTEGER), 0)
+                   + coalesce(CAST(o.representative = k.representative AS INTEGER), 0) AS score,
+                   count(*) OVER (PARTITION BY o.record_id) AS candidates
+            FROM link_organisation o JOIN keyed k USING (name_key) WHERE o.uscc IS NULL
+        ), best AS (
+            SELECT record_id, arg_max(uscc, score) AS uscc, max(score) AS score, any_value(candidates) AS candidates,
+                   count(*) FILTER (WHERE score = (SELECT max(s2.score) FROM scored s2 WHERE s2.record_id = scored.record_id)) AS ties
+            FROM scored GROUP BY record_id
         )
         SELECT record_id, uscc AS key, 'key' AS method, 'valid credit code' AS note
         FROM link_organisation WHERE uscc IS NOT NULL
         UNION ALL
-        SELECT o.record_id, n.uscc, 'name',
-               coalesce('credit code ' || o.code_raw || ' invalid', 'no credit code')
-               || '; the only organisation named ' || o.name || ' has ' || n.uscc
-        FROM link_organisation o JOIN named n USING (name_key) WHERE o.uscc IS NULL
+        SELECT o.record_id, b.uscc, 'name',
+               coalesce('credit code ' || o.code_raw || ' invalid', 'no credit code') || '; same name as ' || b.uscc
+               || CASE WHEN b.score >= 2 THEN ', credit code one typo away'
+                       WHEN b.score = 1 THEN ', same legal representative' ELSE ', the only one of that name' END
+        FROM link_organisation o JOIN best b USING (record_id)
+        WHERE b.ties = 1 AND (b.score > 0 OR b.candidates = 1)
         UNION ALL
         SELECT o.record_id, 'N:' || o.name_key, 'name', 'no usable credit code; linked by name'
-        FROM link_organisation o ANTI JOIN named n USING (name_key) WHERE o.uscc IS NULL
+        FROM link_organisation o
+        WHERE o.uscc IS NULL AND o.record_id NOT IN (
+            SELECT record_id FROM best WHERE ties = 1 AND (score > 0 OR candidates = 1))
         """
     )
 

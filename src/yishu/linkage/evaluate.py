@@ -39,6 +39,12 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: str | Path) -> dict:
     if not truth.is_file():
         raise FileNotFoundError(f"{truth}: no truth records (expected a synth city's truth folder)")
     out = {}
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    states = (
+        "SELECT record_id, id_state FROM link_person"
+        if "link_person" in tables
+        else "SELECT NULL::VARCHAR AS record_id, NULL::VARCHAR AS id_state WHERE false"
+    )
     for entity_type in ("person", "organisation", "house"):
         con.execute(
             f"""
@@ -47,8 +53,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: str | Path) -> dict:
                    coalesce(p.id_state, 'valid') AS id_state
             FROM link_result r
             JOIN read_parquet('{truth}') t ON t.source = r.source AND t.row_number = r.row_number
-            LEFT JOIN (SELECT record_id, id_state FROM link_person) p
-                   ON '{entity_type}' = 'person' AND p.record_id = r.record_id
+            LEFT JOIN ({states}) p ON '{entity_type}' = 'person' AND p.record_id = r.record_id
             WHERE r.entity_type = '{entity_type}' AND t.entity_type = '{entity_type}'
             """
         )

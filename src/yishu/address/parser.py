@@ -1,0 +1,60 @@
+"""Parse Chinese address text into labelled elements with the shipped CRF model.
+
+``Parser().parse(text)`` gives ``Element(label, text, start, end)`` spans (character offsets into
+the text as given); ``parse_many`` caches repeated strings, as deliveries repeat addresses."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pycrfsuite
+
+from yishu.address.corpus import spans_from_bio
+from yishu.address.features import features
+
+MODEL = "crf.bin"
+
+
+@dataclass(frozen=True)
+class Element:
+    label: str
+    text: str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict:
+        return {"label": self.label, "text": self.text, "start": self.start, "end": self.end}
+
+
+def model_path() -> Path:
+    path = Path(str(resources.files("yishu.address").joinpath("model", MODEL)))
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: the address model is missing; train it with python -m yishu.address.train")
+    return path
+
+
+class Parser:
+    def __init__(self, path: str | Path | None = None, cache_size: int = 200_000):
+        self.tagger = pycrfsuite.Tagger()
+        self.tagger.open(str(path or model_path()))
+        self._cached = functools.lru_cache(maxsize=cache_size)(self._parse)
+
+    def _parse(self, text: str) -> tuple[Element, ...]:
+        if not text:
+            return ()
+        tags = self.tagger.tag(features(text))
+        return tuple(Element(label, text[s:e], s, e) for label, s, e in spans_from_bio(tags))
+
+    def parse(self, text: str) -> tuple[Element, ...]:
+        return self._cached(text)
+
+    def parse_many(self, texts) -> list[tuple[Element, ...]]:
+        return [self._cached(t) if t else () for t in texts]
+
+
+@functools.lru_cache(maxsize=1)
+def default_parser() -> Parser:
+    return Parser()
