@@ -135,7 +135,9 @@ def city(persons: int, seed: int, city_code: str) -> None:
         metrics = evaluate(con, out / "truth")
     records = sum(counts.values())
     person = metrics["person"]
-    print("| machine | city | persons | records | prepare s | link s | person F1 (valid/repairable ID) | person F1 (no ID) | person F1 | organisation F1 | house F1 |")
+    print(
+        "| machine | city | persons | records | prepare s | link s | person F1 (valid/repairable ID) | person F1 (no ID) | person F1 | organisation F1 | house F1 |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {machine()} | {city_code} seed {seed} | {persons:,} | {records:,} | {prepared:.1f} | {linked:.1f} "
           f"| {person['with_id']['f1']:.4f} | {person['without_id']['f1']:.4f} | {person['f1']:.4f} "

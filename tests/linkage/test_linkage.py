@@ -60,7 +60,10 @@ def test_key_repair_needs_name_and_birth_date_to_agree():
         _person(3, "医保", typo, "李建国", "1980-01-01"),  # another name: not repaired
     ])  # fmt: skip
     link(con)
-    rows = {r[0]: r[1:] for r in con.execute("SELECT record_id, entity_id, method, note FROM link_result").fetchall()}
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute("SELECT record_id, entity_id, method, note FROM link_result").fetchall()
+    }
     assert rows["医保#1"][0] == rows["公安#1"][0] and rows["医保#1"][1] == "repaired"
     assert good in rows["医保#1"][2] and "repaired" in rows["医保#1"][2]
     assert rows["医保#2"][0] == rows["公安#1"][0]
@@ -68,9 +71,9 @@ def test_key_repair_needs_name_and_birth_date_to_agree():
 
 
 def test_keyless_records_link_through_chinese_comparisons():
-    rows, n = [], 0
+    rows = []
     for i, (name, variant) in enumerate([("李明华", "黎明华"), ("欧阳娜", "歐陽娜"), ("张伟强", "小张")]):
-        n += 1
+        n = i + 1
         body = f"3706021975{i + 1:02d}0{i + 1}12{i}"
         rows.append(_person(n, "公安", _id(body), name, f"1975-{i + 1:02d}-0{i + 1}", f"1380000000{i}",
                             f"烟台市芝罘区南大街{i + 1}号{i + 2}栋{i + 1}单元50{i}室"))  # fmt: skip
@@ -96,10 +99,19 @@ def test_keyless_records_link_through_chinese_comparisons():
 
 
 def test_address_key_reads_every_way_of_writing_a_room():
-    assert chinese_number("十四") == 14 and chinese_number("二十") == 20 and chinese_number("一千零二") == 1002
-    same = ["东湖小区7栋1单元2102室", "东湖小区7幢1门2102室", "东湖小区七号楼一单元二一〇二室", "东湖小区7-1-2102"]
+    assert (
+        chinese_number("十四") == 14 and chinese_number("二十") == 20 and chinese_number("一千零二") == 1002
+    )
+    same = [
+        "东湖小区7栋1单元2102室",
+        "东湖小区7幢1门2102室",
+        "东湖小区七号楼一单元二一〇二室",
+        "东湖小区7-1-2102",
+    ]
     assert {address_key(a) for a in same} == {"7-1-2102"}
-    assert address_key("铜山口村五组十四号") == address_key("湖北省黄石市大冶市陈贵镇铜山口村5组14号") == "5-14"
+    assert (
+        address_key("铜山口村五组十四号") == address_key("湖北省黄石市大冶市陈贵镇铜山口村5组14号") == "5-14"
+    )
     assert address_key(None) is None
 
 
@@ -129,10 +141,14 @@ def test_cli_link_and_eval(small_city, tmp_path):
     assert runner.invoke(app, ["init", str(ws)]).exit_code == 0
     result = runner.invoke(app, ["eval", "linkage", "--truth", str(small_city / "truth"), "--home", str(ws)])
     assert result.exit_code == 1 and "yishu link run" in result.output
-    result = runner.invoke(app, ["link", "run", str(small_city / "manifest.json"), "--home", str(ws), "--json"])
+    result = runner.invoke(
+        app, ["link", "run", str(small_city / "manifest.json"), "--home", str(ws), "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["records"]["person"] > 10_000
-    result = runner.invoke(app, ["eval", "linkage", "--truth", str(small_city / "truth"), "--home", str(ws), "--json"])
+    result = runner.invoke(
+        app, ["eval", "linkage", "--truth", str(small_city / "truth"), "--home", str(ws), "--json"]
+    )
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.output)
     assert set(metrics) == {"person", "organisation", "house"}

@@ -25,7 +25,12 @@ def evaluate_examples(parser, examples) -> dict:
         precision = t / (t + p) if t + p else 0.0
         recall = t / (t + n) if t + n else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "support": t + n}
+        return {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "support": t + n,
+        }
 
     labels = sorted(set(tp) | set(fp) | set(fn))
     return {

@@ -32,7 +32,9 @@ class Element:
 def model_path() -> Path:
     path = Path(str(resources.files("yishu.address").joinpath("model", MODEL)))
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: the address model is missing; train it with python -m yishu.address.train")
+        raise FileNotFoundError(
+            f"{path}: the address model is missing; train it with python -m yishu.address.train"
+        )
     return path
 
 

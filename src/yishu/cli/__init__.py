@@ -6,6 +6,7 @@ become one clean line on stderr and exit code 1 (see ``common.run``).
 
 from __future__ import annotations
 
+from yishu.cli import address as _address  # noqa: F401  (registers address)
 from yishu.cli import catalog as _catalog  # noqa: F401  (registers catalog)
 from yishu.cli import check as _check  # noqa: F401
 from yishu.cli import demo as _demo  # noqa: F401  (registers demo)

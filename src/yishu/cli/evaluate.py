@@ -28,7 +28,11 @@ def linkage_cmd(
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if "link_result" not in tables:
-            run(lambda: (_ for _ in ()).throw(RuntimeError("no linkage in this workspace; run 'yishu link run CITY'")))
+            run(
+                lambda: (_ for _ in ()).throw(
+                    RuntimeError("no linkage in this workspace; run 'yishu link run CITY'")
+                )
+            )
         result = run(lambda: evaluate(con, truth))
     finally:
         con.close()
@@ -41,4 +45,6 @@ def linkage_cmd(
         for subset in ("with_id", "without_id"):
             if subset in r:
                 s = r[subset]
-                console.print(f"  {subset}: {s['records']:,} records, P {s['precision']:.4f} R {s['recall']:.4f} F1 {s['f1']:.4f}")
+                console.print(
+                    f"  {subset}: {s['records']:,} records, P {s['precision']:.4f} R {s['recall']:.4f} F1 {s['f1']:.4f}"
+                )

@@ -16,9 +16,7 @@ from yishu.standards import citizen_id
 
 def person_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``link_person_key(record_id, key, method, note)`` for keyed and repaired records."""
-    invalid = con.execute(
-        "SELECT record_id, id_raw FROM link_person WHERE id_state = 'invalid'"
-    ).fetchall()
+    invalid = con.execute("SELECT record_id, id_raw FROM link_person WHERE id_state = 'invalid'").fetchall()
     rows = {"record_id": [], "candidate": []}
     for record_id, raw in invalid:
         try:

@@ -62,7 +62,9 @@ def _person_clusters(con, threshold: float) -> None:
         GROUP BY s.a
         """
     )
-    rest = [r[0] for r in con.execute(f"{keyless} EXCEPT SELECT record_id FROM adopted ORDER BY 1").fetchall()]
+    rest = [
+        r[0] for r in con.execute(f"{keyless} EXCEPT SELECT record_id FROM adopted ORDER BY 1").fetchall()
+    ]
     edges = con.execute(
         f"""SELECT a, b FROM scored WHERE a IN ({keyless}) AND b IN ({keyless})
             AND a NOT IN (SELECT record_id FROM adopted) AND b NOT IN (SELECT record_id FROM adopted)"""
@@ -84,7 +86,7 @@ def _person_clusters(con, threshold: float) -> None:
     con.register("loners", pa.table({"record_id": rest, "root": [find(r) for r in rest]}, schema=pa.schema(
         [("record_id", pa.string()), ("root", pa.string())])))  # fmt: skip
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TABLE link_person_cluster AS
         SELECT k.record_id, k.key AS cluster, k.key, k.method, k.note, NULL::DOUBLE AS p, NULL AS partner
         FROM link_person_key k
@@ -109,12 +111,16 @@ def _explanations(con, pairs: str) -> None:
     for c in sorted(cols):
         name = c[6:]
         if c.startswith("gamma_") and f"mw_{name}" in cols:
-            weight = f"mw_{name}" + (f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in cols else "")
+            weight = f"mw_{name}" + (
+                f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in cols else ""
+            )
             values = (f", left_value := CAST({name}_l AS VARCHAR), right_value := CAST({name}_r AS VARCHAR)"
                       if f"{name}_l" in cols else "")  # fmt: skip
             parts.append(f"'{name}', struct_pack(level := {c}, match_weight := round({weight}, 3){values})")
     if not parts:
-        con.execute("CREATE OR REPLACE TEMP TABLE pair_explained AS SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b, NULL::VARCHAR AS explanation WHERE false")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE pair_explained AS SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b, NULL::VARCHAR AS explanation WHERE false"
+        )
         return
     body = f"to_json(struct_pack(match_weight := round(match_weight, 3), match_probability := round(match_probability, 6), comparisons := map_from_entries([{', '.join('(' + p + ')' for p in parts)}])))"
     con.execute(
@@ -130,7 +136,9 @@ def link(con: duckdb.DuckDBPyConnection, threshold: float = probabilistic.THRESH
     """Link every prepared table in ``con``; write ``link_result`` and keep ids stable across runs."""
     started = datetime.now(UTC)
     con.execute(ids.SCHEMA)
-    con.execute("CREATE TABLE IF NOT EXISTS link_run (run_id INTEGER, started_at TIMESTAMPTZ, summary VARCHAR)")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS link_run (run_id INTEGER, started_at TIMESTAMPTZ, summary VARCHAR)"
+    )
     run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM link_run").fetchall()[0][0]
     result = LinkResult(run_id)
     present = _tables(con)
@@ -175,11 +183,16 @@ def link(con: duckdb.DuckDBPyConnection, threshold: float = probabilistic.THRESH
             f"SELECT count(DISTINCT entity_id) FROM link_result_{entity_type}"
         ).fetchall()[0][0]
         result.methods[entity_type] = dict(
-            con.execute(f"SELECT method, count(*) FROM link_result_{entity_type} GROUP BY 1 ORDER BY 1").fetchall()
+            con.execute(
+                f"SELECT method, count(*) FROM link_result_{entity_type} GROUP BY 1 ORDER BY 1"
+            ).fetchall()
         )
     con.execute("CREATE OR REPLACE TABLE link_result AS " + " UNION ALL ".join(outputs))
     result.seconds = (datetime.now(UTC) - started).total_seconds()
-    con.execute("INSERT INTO link_run VALUES (?, ?, ?)", [run_id, started, json.dumps(result.as_dict(), ensure_ascii=False)])
+    con.execute(
+        "INSERT INTO link_run VALUES (?, ?, ?)",
+        [run_id, started, json.dumps(result.as_dict(), ensure_ascii=False)],
+    )
     return result
 
 

@@ -32,7 +32,20 @@ def _pinyin_arrow(values):
     return pc.take(out, pc.index_in(values, value_set=unique))
 
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMERAL = re.compile("[零〇一二两三四五六七八九十百千]+")
 _NUMBER = re.compile(r"[0-9]+")
@@ -79,7 +92,9 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     for name, function in (("yishu_pinyin", _pinyin_arrow), ("yishu_address_key", _address_key_arrow)):
         with contextlib.suppress(duckdb.InvalidInputException, duckdb.CatalogException):
             con.remove_function(name)
-        con.create_function(name, function, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"), type="arrow")
+        con.create_function(
+            name, function, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"), type="arrow"
+        )
 
 
 def _raw_table(city_dir: Path, source: dict, entity_type: str) -> pa.Table | None:
@@ -121,7 +136,9 @@ FROM raw
 """
 
 
-def prepare_city(con: duckdb.DuckDBPyConnection, city_dir: str | Path, sources: list[str] | None = None) -> dict:
+def prepare_city(
+    con: duckdb.DuckDBPyConnection, city_dir: str | Path, sources: list[str] | None = None
+) -> dict:
     """Create ``link_person``, ``link_organisation`` and ``link_house`` from a synth city's deliveries.
 
     Each delivery's records go to the table of its main entity type (the manifest says which).

@@ -50,7 +50,9 @@ def settings():
                 "(name_l IN ('小' || surname_r, '老' || surname_r) OR name_r IN ('小' || surname_l, '老' || surname_l))",
                 label_for_charts="nickname of the same surname (小王, 老王)",
             ),
-            cll.CustomLevel("(name_l = given_r OR name_r = given_l)", label_for_charts="given name only (超波)"),
+            cll.CustomLevel(
+                "(name_l = given_r OR name_r = given_l)", label_for_charts="given name only (超波)"
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -59,8 +61,10 @@ def settings():
         comparison_levels=[
             cll.NullLevel("birth_date"),
             cll.ExactMatchLevel("birth_date"),
-            cll.CustomLevel("substr(CAST(birth_date_l AS VARCHAR), 1, 7) = substr(CAST(birth_date_r AS VARCHAR), 1, 7)",
-                            label_for_charts="same year and month"),  # fmt: skip
+            cll.CustomLevel(
+                "substr(CAST(birth_date_l AS VARCHAR), 1, 7) = substr(CAST(birth_date_r AS VARCHAR), 1, 7)",
+                label_for_charts="same year and month",
+            ),  # fmt: skip
             cll.CustomLevel("year(birth_date_l) = year(birth_date_r)", label_for_charts="same year"),
             cll.ElseLevel(),
         ],
@@ -120,7 +124,9 @@ def _predict(con: duckdb.DuckDBPyConnection, threshold: float, seed: int) -> str
     )
     keyless = con.execute("SELECT count(*) FROM link_person_input WHERE citizen_id IS NULL").fetchall()[0][0]
     if keyless == 0:
-        con.execute("CREATE OR REPLACE TABLE link_person_pairs AS SELECT NULL::VARCHAR AS record_id_l WHERE false")
+        con.execute(
+            "CREATE OR REPLACE TABLE link_person_pairs AS SELECT NULL::VARCHAR AS record_id_l WHERE false"
+        )
         return "link_person_pairs"
     db_api = DuckDBAPI(con)
     linker = Linker(db_api.register("link_person_input"), settings())
@@ -133,7 +139,9 @@ def _predict(con: duckdb.DuckDBPyConnection, threshold: float, seed: int) -> str
     total = stats[1]
     prior = max(float(stats[0] or 1) / max(total * (total - 1) / 2, 1), 1e-9)
     linker._settings_obj._probability_two_random_records_match = prior
-    linker.training.estimate_u_using_random_sampling(max_pairs=min(2_000_000, max(total * 20, 100_000)), seed=seed)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=min(2_000_000, max(total * 20, 100_000)), seed=seed
+    )
     linker.training.estimate_m_from_label_column("citizen_id")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # levels never seen among same-ID pairs keep Splink's defaults

@@ -29,6 +29,11 @@ PERSON_ROLES = {
     "address": "address",
     "grid": "grid",
 }
-ORGANISATION_ROLES = {"uscc": "code_raw", "org_name": "name_raw", "rep_name": "representative", "address": "address"}
+ORGANISATION_ROLES = {
+    "uscc": "code_raw",
+    "org_name": "name_raw",
+    "rep_name": "representative",
+    "address": "address",
+}
 HOUSE_ROLES = {"unit_no": "unit_no", "address": "address", "area": "area"}
 ROLES = {"person": PERSON_ROLES, "organisation": ORGANISATION_ROLES, "house": HOUSE_ROLES}

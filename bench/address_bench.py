@@ -1,0 +1,157 @@
+"""The address engine against real and synthetic truth, and its speed.
+
+    python bench/address_bench.py            # all figures, markdown rows for docs/benchmarks.md
+
+1. Parser span F1 on a seeded 10% of CCKS 2021 train held out of training (a model trained on the
+   other 90% with the shipped settings), and on NAACL 2019 dev with the shipped model.
+2. District resolution on the held-out CCKS addresses that name a district: the resolved district
+   is the one named (same name, or same short name).
+3. Synthetic city: every delivered address text matched to the register, against the truth code.
+4. Same place: CCKS 2021 address-match pairs, label 2 (same place) against 0/1; threshold tuned on
+   one half, measured on the other.
+5. Speed: parse throughput on unique CCKS addresses and on a synthetic delivery (repeats cached).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import platform
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from yishu.address import corpus
+from yishu.address.evaluate import evaluate_examples
+from yishu.address.parser import Parser, default_parser
+from yishu.address.register import AddressRegister
+from yishu.address.resolve import resolve
+from yishu.address.similarity import same_place
+from yishu.address.train import DEFAULT_DATA, train
+from yishu.standards import divisions
+
+MATCH = DEFAULT_DATA.parent / "address_match" / "ccks2021_relevance_round1_fold0.tsv"
+
+
+def machine() -> str:
+    import os
+
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def held_out(seed: int = 1, share: float = 0.1):
+    ccks = corpus.read(DEFAULT_DATA / "ccks2021_train.conll")
+    order = list(range(len(ccks)))
+    random.Random(seed).shuffle(order)
+    cut = int(len(ccks) * share)
+    return [ccks[i] for i in order[cut:]], [ccks[i] for i in order[:cut]]
+
+
+def district_accuracy(examples) -> tuple[int, float]:
+    n = ok = 0
+    for text, spans in examples:
+        gold = [text[s:e] for label, s, e in spans if label == "district"]
+        if not gold:
+            continue
+        n += 1
+        got = resolve(text)["district"]
+        if got and (
+            got["name"] == gold[0] or divisions.short_name(got["name"]) == divisions.short_name(gold[0])
+        ):
+            ok += 1
+    return n, ok / n
+
+
+def synth_accuracy(persons: int = 20_000) -> tuple[int, float, float]:
+    from yishu.synth import generate
+    from yishu.synth.reader import read_delivery
+
+    with tempfile.TemporaryDirectory() as tmp:
+        city = Path(tmp) / "city"
+        manifest = generate("420200", persons, 3, city)
+        truth = {(s, r): c for s, r, c in duckdb.connect().execute(
+            f"SELECT source, row_number, address_code FROM '{city}/truth/records.parquet'").fetchall()}  # fmt: skip
+        register = AddressRegister.from_parquet(city / "truth" / "addresses.parquet")
+        texts, codes = [], []
+        for s in manifest["sources"]:
+            column = next((c["name"] for c in s["columns"] if c["role"] == "address"), None)
+            if column:
+                for i, row in enumerate(read_delivery(city, s), start=1):
+                    texts.append(row[column])
+                    codes.append(truth[(s["source"], i)])
+        start = time.perf_counter()
+        matches = register.match_many(texts)
+        seconds = time.perf_counter() - start
+        parser = Parser()
+        start = time.perf_counter()
+        parser.parse_many(texts)
+        parse_rate = len(texts) / (time.perf_counter() - start)
+    accuracy = sum(m.address_code == c for m, c in zip(matches, codes, strict=True)) / len(codes)
+    return len(codes), accuracy, len(texts) / seconds, parse_rate
+
+
+def same_place_f1() -> dict:
+    rows = [r for r in csv.reader(MATCH.open(encoding="utf-8"), delimiter="\t") if len(r) == 3]
+    random.Random(1).shuffle(rows)
+    scored = [(same_place(a, b), int(label)) for a, b, label in rows]
+    half = len(scored) // 2
+
+    def measure(data, th):
+        tp = sum(1 for s, lab in data if s >= th and lab == 2)
+        fp = sum(1 for s, lab in data if s >= th and lab != 2)
+        fn = sum(1 for s, lab in data if s < th and lab == 2)
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        acc = sum(1 for s, lab in data if (s >= th) == (lab == 2)) / len(data)
+        return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "accuracy": acc}
+
+    threshold = max((measure(scored[:half], t / 100)["f1"], t / 100) for t in range(30, 100, 2))[1]
+    return {"pairs": len(rows), "threshold": threshold, **measure(scored[half:], threshold)}
+
+
+def main() -> None:
+    train_set, test_set = held_out()
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(tmp) / "crf.bin"
+        train(train_set, model)
+        held = evaluate_examples(Parser(model), test_set)
+    naacl = evaluate_examples(default_parser(), corpus.read(DEFAULT_DATA / "naacl2019_dev.txt"))
+    n_district, district = district_accuracy(test_set)
+    unique = [t for t, _s in test_set]
+    parser = Parser()
+    start = time.perf_counter()
+    parser.parse_many(unique)
+    unique_rate = len(unique) / (time.perf_counter() - start)
+    n_synth, synth, match_rate, parse_rate = synth_accuracy()
+    same = same_place_f1()
+    m = machine()
+    print("| machine | measure | data | figure |")
+    print("|---|---|---|---|")
+    o = held["overall"]
+    print(f"| {m} | parser span P / R / F1 | CCKS 2021, 10% held out (seed 1, {len(test_set):,}) | "
+          f"{o['precision']:.4f} / {o['recall']:.4f} / {o['f1']:.4f} |")  # fmt: skip
+    o = naacl["overall"]
+    print(f"| {m} | parser span P / R / F1 | NAACL 2019 dev (other conventions) | "
+          f"{o['precision']:.4f} / {o['recall']:.4f} / {o['f1']:.4f} |")  # fmt: skip
+    print(
+        f"| {m} | district resolution accuracy | held-out CCKS naming a district ({n_district:,}) | {district:.4f} |"
+    )
+    print(
+        f"| {m} | address code accuracy | synthetic 黄石, 20,000 persons, every delivered text ({n_synth:,}) | {synth:.4f} |"
+    )
+    print(f"| {m} | same place (label 2) P / R / F1, accuracy | CCKS 2021 address match, held-out half "
+          f"({same['pairs'] // 2:,} pairs, threshold {same['threshold']}) | {same['precision']:.4f} / "
+          f"{same['recall']:.4f} / {same['f1']:.4f}, {same['accuracy']:.4f} |")  # fmt: skip
+    print(f"| {m} | parse speed, one core | unique CCKS addresses | {unique_rate:,.0f} /s |")
+    print(f"| {m} | parse speed, one core | synthetic deliveries (repeats cached) | {parse_rate:,.0f} /s |")
+    print(
+        f"| {m} | register match speed, one core | synthetic deliveries (repeats cached) | {match_rate:,.0f} /s |"
+    )
+    print(json.dumps({"labels": held["labels"]}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
