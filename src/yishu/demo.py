@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import sqlalchemy as sa
 
+from yishu.address import AddressRegister
 from yishu.catalogue import install_builtin, load_catalogue
 from yishu.catalogue import store as catalogue_store
+from yishu.linkage import LinkResult, evaluate, link, prepare_city
 from yishu.standards import citizen_id
 from yishu.synth import generate
 from yishu.synth.reader import read_delivery
@@ -28,6 +31,9 @@ class DemoResult:
     manifest: dict[str, Any]
     id_conformance: dict[str, Counter] = field(default_factory=dict)
     catalogue: catalogue_store.LoadResult | None = None
+    addresses: dict[str, float] = field(default_factory=dict)
+    linkage: LinkResult | None = None
+    linkage_quality: dict[str, Any] = field(default_factory=dict)
 
 
 def id_conformance(city_dir: Path, manifest: dict[str, Any]) -> dict[str, Counter]:
@@ -55,6 +61,29 @@ def id_conformance(city_dir: Path, manifest: dict[str, Any]) -> dict[str, Counte
     return out
 
 
+def address_accuracy(city_dir: Path, manifest: dict[str, Any]) -> dict[str, float]:
+    """Every delivered address text matched to the register: share matched, share right."""
+    register = AddressRegister.from_parquet(city_dir / "truth" / "addresses.parquet")
+    with duckdb.connect() as con:
+        truth = {
+            (s, r): c
+            for s, r, c in con.execute(
+                f"SELECT source, row_number, address_code FROM read_parquet('{city_dir / 'truth' / 'records.parquet'}')"
+            ).fetchall()
+        }
+    texts, codes = [], []
+    for src in manifest["sources"]:
+        column = next((c["name"] for c in src["columns"] if c["role"] == "address"), None)
+        if column:
+            for i, row in enumerate(read_delivery(city_dir, src), start=1):
+                texts.append(row.get(column) or "")
+                codes.append(truth[(src["source"], i)])
+    matches = register.match_many(texts)
+    right = sum(m.address_code == c for m, c in zip(matches, codes, strict=True))
+    matched = sum(m.address_code is not None for m in matches)
+    return {"texts": len(texts), "matched": matched / len(texts), "accuracy": right / len(texts)}
+
+
 def run_demo(home: str | Path | None, persons: int = 20_000, seed: int = 1, progress=None) -> DemoResult:
     ws = Workspace.init(home).workspace
     started = datetime.now(UTC)
@@ -65,6 +94,14 @@ def run_demo(home: str | Path | None, persons: int = 20_000, seed: int = 1, prog
     try:
         install_builtin(ws.catalogue_dir, ws.settings["city"])
         result.catalogue = catalogue_store.save(engine, load_catalogue(ws.catalogue_dir))
+        result.addresses = address_accuracy(city_dir, manifest)
+        con = duckdb.connect(str(ws.duckdb_path))
+        try:
+            prepare_city(con, city_dir)
+            result.linkage = link(con)
+            result.linkage_quality = evaluate(con, city_dir / "truth")
+        finally:
+            con.close()
         with engine.begin() as conn:
             run = sa.table(
                 "run",

@@ -67,6 +67,22 @@ def demo(
             f"Catalogue (数据资源目录): {c.resources} resources, {c.fields} fields, {c.elements} data elements, "
             f"authority map version {c.authority_version} (see 'yishu catalog list')"
         )
+    if result.addresses:
+        a = result.addresses
+        console.print(
+            f"Standard addresses (一标): {a['texts']:,} delivered texts, {a['matched']:.1%} matched to the register, "
+            f"{a['accuracy']:.1%} to the right code (see 'yishu address match')"
+        )
+    if result.linkage is not None:
+        link_table = Table(title="Entity resolution (实体解析) against the synthetic truth")
+        for col in ("entity type", "records", "entities", "pairwise F1", "how"):
+            link_table.add_column(col)
+        for entity_type, records in result.linkage.records.items():
+            how = ", ".join(f"{k} {v:,}" for k, v in result.linkage.methods[entity_type].items())
+            f1 = result.linkage_quality.get(entity_type, {}).get("f1")
+            link_table.add_row(entity_type, f"{records:,}", f"{result.linkage.entities[entity_type]:,}",
+                               f"{f1:.4f}" if f1 is not None else "-", how)  # fmt: skip
+        console.print(link_table)
     truth = ", ".join(f"{k} {v['rows']:,}" for k, v in m["truth"].items())
     console.print(f"Truth: {truth}")
     if not no_serve:
