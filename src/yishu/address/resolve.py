@@ -7,6 +7,10 @@ the deepest consistent chain wins and fills the levels above it (烟台市芝罘
 
 from __future__ import annotations
 
+import functools
+
+import ahocorasick
+
 from yishu.address import gazetteer
 from yishu.standards import divisions
 
@@ -23,6 +27,11 @@ def _consistent(a: str, la: int, b: str, lb: int) -> bool:
 
 def resolve(text: str, within: str | None = None) -> dict[str, dict | None]:
     """Each level's {"name", "code"} or None."""
+    return {k: (dict(v) if v else None) for k, v in _resolve(text, within).items()}
+
+
+@functools.lru_cache(maxsize=100_000)
+def _resolve(text: str, within: str | None) -> dict[str, dict | None]:
     found = []  # (level, code, length of the name, start)
     for start, end, _name, values in gazetteer.matches(text):
         for label, code in values:
@@ -60,14 +69,13 @@ def resolve(text: str, within: str | None = None) -> dict[str, dict | None]:
             out[LEVELS[d.level - 1]] = {"name": d.name, "code": d.code}
     # the community or village, under the deepest level found
     if level >= 3:
-        for child in _communities(code):
-            short = gazetteer_short(child.name)
-            if child.name in text or (short and short in text):
-                out["community"] = {"name": child.name, "code": child.code}
-                if out["town"] is None:
-                    town = divisions.division(child.code[:9] + "000")
-                    out["town"] = {"name": town.name, "code": town.code}
-                break
+        for _end, child_code in _community_automaton(code).iter(text):
+            child = divisions.division(child_code)
+            out["community"] = {"name": child.name, "code": child.code}
+            if out["town"] is None:
+                town = divisions.division(child.code[:9] + "000")
+                out["town"] = {"name": town.name, "code": town.code}
+            break
     return out
 
 
@@ -76,6 +84,19 @@ def gazetteer_short(name: str) -> str | None:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             return name[: -len(suffix)]
     return None
+
+
+@functools.lru_cache(maxsize=512)
+def _community_automaton(code: str) -> ahocorasick.Automaton:
+    """Names (full and short) of the communities and villages under a district or township."""
+    auto = ahocorasick.Automaton()
+    for child in _communities(code):
+        for name in {child.name, gazetteer_short(child.name)} - {None}:
+            auto.add_word(name, child.code)
+    if len(auto) == 0:
+        auto.add_word("\x00", "")
+    auto.make_automaton()
+    return auto
 
 
 def _communities(code: str):
