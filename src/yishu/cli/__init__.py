@@ -13,6 +13,7 @@ from yishu.cli import demo as _demo  # noqa: F401  (registers demo)
 from yishu.cli import evaluate as _evaluate  # noqa: F401  (registers eval)
 from yishu.cli import ingest as _ingest  # noqa: F401  (registers ingest, delivery)
 from yishu.cli import link as _link  # noqa: F401  (registers link)
+from yishu.cli import release as _release  # noqa: F401  (registers release)
 from yishu.cli import synth as _synth  # noqa: F401  (registers synth)
 from yishu.cli import workspace as _workspace  # noqa: F401  (registers init, settings)
 from yishu.cli.common import app
