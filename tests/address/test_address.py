@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import json as _json
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -15,7 +14,6 @@ from yishu.address.evaluate import evaluate_examples
 from yishu.cli import app
 from yishu.synth.reader import read_delivery
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 runner = CliRunner()
 
 
@@ -31,16 +29,16 @@ def test_parser_spans_are_offsets_into_the_text_as_given():
     assert parser.parse("") == ()
 
 
-def test_parser_on_labelled_addresses():
-    examples = corpus.read(SHARED / "address" / "ccks2021_train.conll")[:300]
+def test_parser_on_labelled_addresses(shared):
+    examples = corpus.read(shared / "data" / "address" / "ccks2021_train.conll")[:300]
     report = evaluate_examples(default_parser(), examples)
     # seen in training: this checks the shipped model and the scorer; held-out figures are in bench/
     assert report["overall"]["f1"] >= 0.9, report["overall"]
     assert {"prov", "city", "district", "road"} <= set(report["labels"])
 
 
-def test_corpus_reading_and_bio_round_trip():
-    text, spans = corpus.read(SHARED / "address" / "naacl2019_train.txt")[0]
+def test_corpus_reading_and_bio_round_trip(shared):
+    text, spans = corpus.read(shared / "data" / "address" / "naacl2019_train.txt")[0]
     assert text == "龙山镇慈东滨海区海丰北路602号"
     assert ("road", 8, 12) in spans and ("roadno", 12, 16) in spans
     assert corpus.spans_from_bio(corpus.bio(text, spans)) == spans
@@ -119,7 +117,7 @@ def test_cli_parse_json_and_stdin():
     assert [d["text"] for d in lines] == ["黄石港区花湖街道", "大冶市殷祖镇"]
 
 
-def test_cli_match_and_eval(tmp_path, small_city):
+def test_cli_match_and_eval(tmp_path, small_city, shared):
     result = runner.invoke(
         app, ["address", "match", "东湖小区7栋1单元2102室", "东湖小区7幢1门2102室", "--json"]
     )
@@ -133,7 +131,9 @@ def test_cli_match_and_eval(tmp_path, small_city):
     result = runner.invoke(app, ["address", "match", row[0], "--register", str(text), "--json"])
     assert json.loads(result.output)["match"]["address_code"] == row[1]
     sample = tmp_path / "sample.conll"
-    lines = (SHARED / "address" / "ccks2021_train.conll").read_text(encoding="utf-8").split("\n\n")[:50]
+    lines = (
+        (shared / "data" / "address" / "ccks2021_train.conll").read_text(encoding="utf-8").split("\n\n")[:50]
+    )
     sample.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(app, ["address", "eval", str(sample), "--format", "ccks", "--json"])
     assert result.exit_code == 0, result.output

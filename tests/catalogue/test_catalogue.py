@@ -30,8 +30,6 @@ from yishu.catalogue import (
 from yishu.cli import app
 from yishu.workspace import Workspace
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-SHACL = SHARED / "data" / "dcat_ap" / "3.0.1" / "dcat-ap-SHACL.ttl"
 runner = CliRunner()
 
 
@@ -67,10 +65,10 @@ def test_builtin_catalogue_covers_every_synth_source_and_column(catalogue, manif
     assert catalogue.sources_for("house.area")[0] == "不动产登记"
 
 
-def test_dcat_ap_export_passes_the_official_shacl_shapes(catalogue):
+def test_dcat_ap_export_passes_the_official_shacl_shapes(catalogue, shared):
     from pyshacl import validate
 
-    shapes = Graph().parse(SHACL)
+    shapes = Graph().parse(shared / "data" / "dcat_ap" / "3.0.1" / "dcat-ap-SHACL.ttl")
     for fmt, parse_as in (("dcat-ttl", "turtle"), ("dcat-jsonld", "json-ld")):
         data = Graph().parse(data=dcat.export(catalogue, fmt), format=parse_as)
         assert len(data) > 200
