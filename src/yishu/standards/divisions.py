@@ -197,10 +197,19 @@ def ancestors(code: str) -> list[Division]:
     return out[::-1]
 
 
+@cache
+def _children_index() -> dict[str, tuple[Division, ...]]:
+    index: dict[str, list[Division]] = {}
+    for d in all_divisions():
+        if d.parent_code is not None:
+            index.setdefault(d.parent_code, []).append(d)
+    return {k: tuple(v) for k, v in index.items()}
+
+
 def children(code: str) -> list[Division]:
-    """The divisions directly under a code."""
+    """The divisions directly under a code (from an index built once)."""
     d = division(code)
-    return [c for c in subtree(d.code) if c.level == d.level + 1]
+    return list(_children_index().get(d.code, ()))
 
 
 def full_name(code: str) -> str:
