@@ -50,6 +50,22 @@ def held_out(seed: int = 1, share: float = 0.1):
     return [ccks[i] for i in order[cut:]], [ccks[i] for i in order[:cut]]
 
 
+def same_district(resolved: str, gold: str) -> bool:
+    """The resolved district is the one the text names: same name or short name, the name followed by
+    more words (余姚市城区), or the name with one character mistyped (义务市 for 义乌市)."""
+    if (
+        resolved == gold
+        or divisions.short_name(resolved) == divisions.short_name(gold)
+        or gold.startswith(resolved)
+    ):
+        return True
+    return (
+        len(gold) >= 3
+        and len(resolved) == len(gold)
+        and sum(a != b for a, b in zip(resolved, gold, strict=True)) == 1
+    )
+
+
 def district_accuracy(examples) -> tuple[int, float]:
     n = ok = 0
     for text, spans in examples:

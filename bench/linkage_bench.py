@@ -133,6 +133,7 @@ def city(persons: int, seed: int, city_code: str) -> None:
         result = link(con)
         linked = time.perf_counter() - start
         metrics = evaluate(con, out / "truth")
+        plain_f1, plain_seconds = plain_splink_city(con, out / "truth")
     records = sum(counts.values())
     person = metrics["person"]
     print(
@@ -142,7 +143,57 @@ def city(persons: int, seed: int, city_code: str) -> None:
     print(f"| {machine()} | {city_code} seed {seed} | {persons:,} | {records:,} | {prepared:.1f} | {linked:.1f} "
           f"| {person['with_id']['f1']:.4f} | {person['without_id']['f1']:.4f} | {person['f1']:.4f} "
           f"| {metrics['organisation']['f1']:.4f} | {metrics['house']['f1']:.4f} |")  # fmt: skip
+    print(f"\nplain Splink on the same person records (dedupe, EM, citizen ID as a fuzzy comparison, clusters "
+          f"at 0.95): person F1 {plain_f1:.4f} in {plain_seconds:.1f} s; yishu: person F1 {person['f1']:.4f} "
+          f"in {linked:.1f} s (all entity types)")  # fmt: skip
     print(result.as_dict(), file=sys.stderr)
+
+
+def plain_splink_city(con, truth_dir: Path) -> tuple[float, float]:
+    """Plain Splink on the person records, set up as its documentation suggests for people: names,
+    date of birth, the ID number compared with edit distance, phone and address; EM training."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("splink")] + ["splink"]:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
+    con.execute("CREATE OR REPLACE TABLE plain_input AS SELECT record_id, coalesce(citizen_id, id_raw) AS id_no, "
+                "name, CAST(birth_date AS VARCHAR) AS dob, phone, address FROM link_person")  # fmt: skip
+    start = time.perf_counter()
+    settings = SettingsCreator(
+        link_type="dedupe_only", unique_id_column_name="record_id",
+        blocking_rules_to_generate_predictions=[block_on("id_no"), block_on("name", "dob"), block_on("phone"),
+                                                block_on("name", "address")],
+        comparisons=[cl.LevenshteinAtThresholds("id_no", [1, 2]), cl.NameComparison("name"),
+                     cl.DateOfBirthComparison("dob", input_is_string=True, datetime_format="%Y-%m-%d"),
+                     cl.ExactMatch("phone"), cl.JaroWinklerAtThresholds("address", [0.9, 0.7])],
+    )  # fmt: skip
+    db = DuckDBAPI(con)
+    linker = Linker(db.register("plain_input"), settings)
+    linker.training.estimate_probability_two_random_records_match([block_on("id_no")], recall=0.9)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    for rule in (block_on("name", "dob"), block_on("phone")):
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    pairs = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pairs, 0.95).physical_name
+    seconds = time.perf_counter() - start
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE plain_eval AS
+            SELECT c.record_id AS key, c.cluster_id AS entity_id, t.entity_id AS truth_id
+            FROM {clusters} c JOIN link_person p USING (record_id)
+            JOIN read_parquet('{truth_dir / "records.parquet"}') t ON t.source = p.source AND t.row_number = p.row_number"""
+    )
+
+    def count(on):
+        return con.execute(
+            f"SELECT count(*) FROM plain_eval a JOIN plain_eval b ON {on} AND a.key < b.key"
+        ).fetchall()[0][0]
+
+    tp, pp, tt = (count("a.entity_id = b.entity_id AND a.truth_id = b.truth_id"), count("a.entity_id = b.entity_id"),
+                  count("a.truth_id = b.truth_id"))  # fmt: skip
+    p, r = tp / pp, tp / tt
+    return 2 * p * r / (p + r), seconds
 
 
 def main() -> None:

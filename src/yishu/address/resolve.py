@@ -33,7 +33,7 @@ def resolve(text: str, within: str | None = None) -> dict[str, dict | None]:
 @functools.lru_cache(maxsize=100_000)
 def _resolve(text: str, within: str | None) -> dict[str, dict | None]:
     found = []  # (level, code, length of the name, start)
-    for start, end, _name, values in gazetteer.matches(text):
+    for start, end, _matched, values in gazetteer.matches(text):
         for label, code in values:
             level = {"prov": 1, "city": 2, "district": 3, "town": 4}[label]
             if (
@@ -43,19 +43,29 @@ def _resolve(text: str, within: str | None) -> dict[str, dict | None]:
             ):
                 continue
             found.append((level, code, end - start, start))
+    gazetteer_unique = {(s_, e_ - s_) for s_, e_, _n, v in gazetteer.matches(text) if len(v) == 1}
     # a candidate scores by the other names found that are its ancestors, plus one when its full name
     # (not a short form) is in the text; the deepest best-supported candidate wins. A lone short name
     # with no support (街道, 华山) is not taken.
-    full = {(level, code) for level, code, _n, _s in found if divisions.division(code).name in text}
-    best, best_score = None, (0, 0, 0)
-    for level, code, length, _start in found:
+    full = {(level, code) for level, code, _n, _s in found if _name(code) in text}
+    unique = gazetteer_unique
+    best, best_score = None, (0,)
+    for level, code, length, start in found:
         ancestors = {(l2, c2) for l2, c2, _n, _s in found if l2 < level and _consistent(c2, l2, code, level)}
-        support = len({l2 for l2, _c in ancestors}) + ((level, code) in full)
+        levels = len({l2 for l2, _c in ancestors})
+        support = levels + ((level, code) in full)
+        if level == 3 and (start, length) in unique:  # 义乌: a county's short name that nothing else has
+            support += 1
         if within and code.startswith(within[:4]):
             support += 1
-        score = (support, level, length)
+        score = (support, levels, (level, code) in full, level, length)
         if support > 0 and score > best_score:
             best, best_score = (level, code), score
+    # a county or district written out in full outranks a township that lies elsewhere (boundaries move)
+    if best is not None and best[0] == 4:
+        named = [(lv, c) for lv, c in full if lv == 3]
+        if named and not any(best[1].startswith(c[:6]) for _lv, c in named):
+            best = named[0]
     out: dict[str, dict | None] = dict.fromkeys(LEVELS)
     if best is None:
         if within:
@@ -63,10 +73,8 @@ def _resolve(text: str, within: str | None) -> dict[str, dict | None]:
                 out[LEVELS[d.level - 1]] = {"name": d.name, "code": d.code}
         return out
     level, code = best
-    chain = [*divisions.ancestors(code), divisions.division(code)]
-    for d in chain:
-        if d.level <= 4:
-            out[LEVELS[d.level - 1]] = {"name": d.name, "code": d.code}
+    for lv, c in _chain(code, level):
+        out[LEVELS[lv - 1]] = {"name": _name(c), "code": c}
     # the community or village, under the deepest level found
     if level >= 3:
         for _end, child_code in _community_automaton(code).iter(text):
@@ -77,6 +85,30 @@ def _resolve(text: str, within: str | None) -> dict[str, dict | None]:
                 out["town"] = {"name": town.name, "code": town.code}
             break
     return out
+
+
+def _name(code: str) -> str:
+    return divisions.name_for_code(code[:6] if code.endswith("000000") and code[:6] not in _CURRENT6() else code)
+
+
+@functools.lru_cache(maxsize=1)
+def _CURRENT6() -> frozenset[str]:
+    return frozenset(d.code[:6] for d in divisions.all_divisions() if d.level == 3)
+
+
+def _chain(code: str, level: int) -> list[tuple[int, str]]:
+    """(level, code) from the province down to ``code``; a historical county hangs under its
+    prefecture and province by its code."""
+    if level == 3 and code[:6] not in _CURRENT6():
+        out = []
+        for lv, prefix in ((1, code[:2] + "0000000000"), (2, code[:4] + "00000000")):
+            try:
+                divisions.division(prefix)
+                out.append((lv, prefix))
+            except KeyError:
+                pass
+        return [*out, (3, code)]
+    return [(d.level, d.code) for d in [*divisions.ancestors(code), divisions.division(code)] if d.level <= 4]
 
 
 def gazetteer_short(name: str) -> str | None:
@@ -100,6 +132,8 @@ def _community_automaton(code: str) -> ahocorasick.Automaton:
 
 
 def _communities(code: str):
+    if code[:6] not in _CURRENT6():  # a historical county: its villages are filed under its successors
+        return []
     level = divisions.level_of(code)
     if level == 4:
         return divisions.children(code)
