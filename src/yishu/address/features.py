@@ -31,8 +31,9 @@ def _class(ch: str) -> str:
     return "P"
 
 
-def features(text: str) -> list[list[str]]:
-    """One feature list per character of ``text`` (same length as the text given)."""
+def window_keys(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Per character: the folded five-character window around it and its gazetteer tags. Every
+    feature of a character depends on these alone, so a decoder can cache by them."""
     folded = fold(text)
     if len(folded) != len(text):  # NFKC changed the length (rare ligatures): fold character by character
         folded = "".join(fold(ch)[:1] or ch for ch in text)
@@ -46,20 +47,24 @@ def features(text: str) -> list[list[str]]:
             if end - 1 < n:
                 gaz[end - 1].add(f"g=E-{label}")
     padded = "^^" + folded + "$$"
-    out = []
-    for i in range(n):
-        j = i + 2
-        c = padded[j]
-        f = [
-            "bias", f"c={c}", f"c-1={padded[j - 1]}", f"c+1={padded[j + 1]}", f"c-2={padded[j - 2]}",
-            f"c+2={padded[j + 2]}", f"b-={padded[j - 1]}{c}", f"b+={c}{padded[j + 1]}",
-            f"t={padded[j - 1]}{c}{padded[j + 1]}", f"k={_class(c)}{_class(padded[j + 1])}",
-            f"kp={_class(padded[j - 1])}{_class(c)}",
-        ]  # fmt: skip
-        if c in SUFFIXES:
-            f.append("suffix")
-        if padded[j + 1] in SUFFIXES:
-            f.append("next_suffix")
-        f.extend(sorted(gaz[i]))
-        out.append(f)
-    return out
+    return [(padded[i : i + 5], tuple(sorted(gaz[i]))) for i in range(n)]
+
+
+def position_features(window: str, gaz: tuple[str, ...]) -> list[str]:
+    """The features of the middle character of a five-character window."""
+    p2, p1, c, n1, n2 = window
+    f = [
+        "bias", f"c={c}", f"c-1={p1}", f"c+1={n1}", f"c-2={p2}", f"c+2={n2}", f"b-={p1}{c}", f"b+={c}{n1}",
+        f"t={p1}{c}{n1}", f"k={_class(c)}{_class(n1)}", f"kp={_class(p1)}{_class(c)}",
+    ]  # fmt: skip
+    if c in SUFFIXES:
+        f.append("suffix")
+    if n1 in SUFFIXES:
+        f.append("next_suffix")
+    f.extend(gaz)
+    return f
+
+
+def features(text: str) -> list[list[str]]:
+    """One feature list per character of ``text`` (same length as the text given)."""
+    return [position_features(w, g) for w, g in window_keys(text)]

@@ -55,4 +55,6 @@ def matches(text: str) -> list[tuple[int, int, str, frozenset]]:
             continue
         out.append((end - len(name) + 1, end + 1, name, values))
     # a name inside a longer name is part of it (城区 in 下城区, 环县 in 玉环县, 东区 in 江东区)
-    return [m for m in out if not any(o[0] <= m[0] and m[1] <= o[1] and o[1] - o[0] > m[1] - m[0] for o in out)]
+    return [
+        m for m in out if not any(o[0] <= m[0] and m[1] <= o[1] and o[1] - o[0] > m[1] - m[0] for o in out)
+    ]

@@ -43,6 +43,7 @@ class Parser:
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(path or model_path()))
         self._cached = functools.lru_cache(maxsize=cache_size)(self._parse)
+        self._decoder = None
 
     def _parse(self, text: str) -> tuple[Element, ...]:
         if not text:
@@ -54,7 +55,20 @@ class Parser:
         return self._cached(text)
 
     def parse_many(self, texts) -> list[tuple[Element, ...]]:
-        return [self._cached(t) if t else () for t in texts]
+        """Parse a batch: distinct texts are decoded together by the numpy decoder (the same labels
+        as crfsuite, faster in bulk) and repeated strings are parsed once."""
+        texts = list(texts)
+        distinct = [t for t in dict.fromkeys(texts) if t]
+        if len(distinct) < 64:
+            return [self._cached(t) if t else () for t in texts]
+        if self._decoder is None:
+            from yishu.address.decoder import Decoder
+
+            self._decoder = Decoder(self.tagger)
+        parsed = {}
+        for text, tags in zip(distinct, self._decoder.tag_many(distinct), strict=True):
+            parsed[text] = tuple(Element(label, text[s:e], s, e) for label, s, e in spans_from_bio(tags))
+        return [parsed.get(t, ()) for t in texts]
 
 
 @functools.lru_cache(maxsize=1)

@@ -88,7 +88,9 @@ def _resolve(text: str, within: str | None) -> dict[str, dict | None]:
 
 
 def _name(code: str) -> str:
-    return divisions.name_for_code(code[:6] if code.endswith("000000") and code[:6] not in _CURRENT6() else code)
+    return divisions.name_for_code(
+        code[:6] if code.endswith("000000") and code[:6] not in _CURRENT6() else code
+    )
 
 
 @functools.lru_cache(maxsize=1)
