@@ -7,6 +7,7 @@ names that cover it (a real-division prior for prov/city/district/town)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from yishu.address import gazetteer
@@ -14,7 +15,17 @@ from yishu.address import gazetteer
 SUFFIXES = set("省市区县镇乡街道路巷弄号栋幢座楼单元层室户村组社小苑园庭府城大厦广场中心")
 
 
+_SIMPLE = re.compile("[^\x00-\x7f\u4e00-\u9fff]")
+_FAST = str.maketrans(
+    {**{chr(c): "0" for c in range(ord("0"), ord("9") + 1)},
+     **{chr(c): "a" for c in [*range(ord("a"), ord("z") + 1), *range(ord("A"), ord("Z") + 1)]}}
+)  # fmt: skip
+
+
 def fold(text: str) -> str:
+    """Digits to 0, ASCII letters to a, after NFKC (full width to half width)."""
+    if not _SIMPLE.search(text):  # ASCII and common CJK only: NFKC changes nothing, a table does it all
+        return text.translate(_FAST)
     out = []
     for ch in unicodedata.normalize("NFKC", text):
         out.append("0" if ch.isdigit() else ("a" if ch.isascii() and ch.isalpha() else ch))
@@ -38,16 +49,19 @@ def window_keys(text: str) -> list[tuple[str, tuple[str, ...]]]:
     if len(folded) != len(text):  # NFKC changed the length (rare ligatures): fold character by character
         folded = "".join(fold(ch)[:1] or ch for ch in text)
     n = len(folded)
+    padded = "^^" + folded + "$$"
+    found = gazetteer.matches(text)
+    if not found:
+        return [(padded[i : i + 5], ()) for i in range(n)]
     gaz = [set() for _ in range(n)]
-    for start, end, _name, values in gazetteer.matches(text):
+    for start, end, _name, values in found:
         for label in {lab for lab, _code in values}:
             gaz[start].add(f"g=B-{label}")
             for i in range(start + 1, min(end, n)):
                 gaz[i].add(f"g=I-{label}")
             if end - 1 < n:
                 gaz[end - 1].add(f"g=E-{label}")
-    padded = "^^" + folded + "$$"
-    return [(padded[i : i + 5], tuple(sorted(gaz[i]))) for i in range(n)]
+    return [(padded[i : i + 5], tuple(sorted(gaz[i])) if gaz[i] else ()) for i in range(n)]
 
 
 def position_features(window: str, gaz: tuple[str, ...]) -> list[str]:
