@@ -43,21 +43,30 @@ def tint(score: float | None) -> str:
     return "#c6ead2"
 
 
+def text_width(text: str, size: int = 13) -> int:
+    """The rough width in pixels of ``text``: CJK characters are square, others about half as wide."""
+    return round(sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text))
+
+
 def bar_chart(
     items: list[tuple[str, float | None]],
     *,
     width: int = 640,
     bar_height: int = 22,
     gap: int = 10,
-    label_width: int = 150,
+    label_width: int | None = None,
     title: str | None = None,
 ) -> str:
-    """A horizontal bar chart of scores as one inline ``<svg>``: label, bar on a 0-100% track, value."""
+    """A horizontal bar chart of scores as one inline ``<svg>``: label, bar on a 0-100% track, value.
+
+    The chart scales down to its container; ``label_width`` defaults to fit the longest label."""
+    if label_width is None:
+        label_width = min(max((text_width(label) for label, _ in items), default=40) + 16, width // 2)
     value_width = 64
     track = width - label_width - value_width
     height = len(items) * (bar_height + gap) + gap + 16
     parts = [
-        f'<svg width="{width}" height="{height}" '
+        f'<svg width="{width}" height="{height}" style="max-width:100%;height:auto" '
         f'viewBox="0 0 {width} {height}" role="img" font-family="{escape(FONT)}" font-size="13">'
     ]
     if title:
@@ -69,10 +78,11 @@ def bar_chart(
             f'<line x1="{x:.1f}" y1="{gap - 4}" x2="{x:.1f}" y2="{height - 18}" stroke="#dadce0" '
             f'stroke-width="1"{dash}/>'
         )
-        parts.append(
-            f'<text x="{x:.1f}" y="{height - 4}" text-anchor="middle" fill="#80868b" font-size="11">'
-            f"{mark * 100:.0f}%</text>"
-        )
+        if mark != GOOD:  # 95% would crowd 100%; its dashed line stays
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - 4}" text-anchor="middle" fill="#80868b" font-size="11">'
+                f"{mark * 100:.0f}%</text>"
+            )
     for i, (label, score) in enumerate(items):
         y = gap + i * (bar_height + gap)
         mid = y + bar_height / 2 + 4.5
@@ -100,6 +110,7 @@ def heat_table(
     rows: list[tuple[str, list[float | None]]],
     *,
     head: list[str] | None = None,
+    label_head: str = "",
     lead: list[list[str]] | None = None,
     row_class: list[str] | None = None,
 ) -> str:
@@ -107,11 +118,12 @@ def heat_table(
 
     ``columns``: the score column headings; ``rows``: (label, scores); ``head`` and ``lead``:
     extra leading columns (headings, and per row their already-escaped HTML cells, e.g. a rank);
+    ``label_head``: the heading of the label column;
     ``row_class``: a CSS class per row (e.g. to indent child rows)."""
     head = head or []
     lines = ['<table class="heat"><thead><tr>']
     lines += [f"<th>{escape(h)}</th>" for h in head]
-    lines.append("<th></th>")
+    lines.append(f"<th>{escape(label_head)}</th>")
     lines += [f'<th class="num">{escape(c)}</th>' for c in columns]
     lines.append("</tr></thead><tbody>")
     for i, (label, scores) in enumerate(rows):
@@ -127,4 +139,4 @@ def heat_table(
     return "".join(lines)
 
 
-__all__ = ["COLOURS", "FONT", "band", "bar_chart", "colour", "heat_table", "pct", "tint"]
+__all__ = ["COLOURS", "FONT", "band", "bar_chart", "colour", "heat_table", "pct", "text_width", "tint"]

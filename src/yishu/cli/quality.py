@@ -30,7 +30,7 @@ TEXT = {
         "dimensions": "各维度得分", "sources": "部门（数据源）质量排行", "rank": "排名", "source": "数据源",
         "elements": "问题最突出的数据元", "element": "数据元", "jurisdictions": "辖区质量（区县 → 乡镇街道）",
         "jurisdiction": "辖区", "fix": "整改建议：最常见的问题", "reason": "问题", "count": "数量",
-        "where": "涉及数据源", "fields": "涉及字段", "no_fix": "未发现无效值。",
+        "where": "涉及数据源", "code": "编码", "sep": "、", "fields": "涉及字段", "no_fix": "未发现无效值。",
         "no_places": "没有可定位到辖区的记录。", "legend": ["≥95% 良好", "85–95% 一般", "<85% 较差"],
         "definitions": "指标说明",
         "def": {
@@ -50,7 +50,7 @@ TEXT = {
         "source": "Source", "elements": "Data elements with the most problems", "element": "Data element",
         "jurisdictions": "Jurisdictions (district → township)", "jurisdiction": "Jurisdiction",
         "fix": "What to fix: the most frequent problems", "reason": "Problem", "count": "Count",
-        "where": "Sources", "fields": "Fields", "no_fix": "No invalid values found.",
+        "where": "Sources", "code": "Code", "sep": ", ", "fields": "Fields", "no_fix": "No invalid values found.",
         "no_places": "No record could be placed in a jurisdiction.", "legend": ["≥95% good", "85–95% fair", "<85% poor"],
         "definitions": "Definitions",
         "def": {
@@ -168,7 +168,6 @@ def render_html(data: dict, release: Release | None = None, lang: str = "zh") ->
     """The report as one self-contained HTML page (``data`` from ``report_data`` or ``summarise``)."""
     t = TEXT[lang]
     labels = LABELS[lang]
-    dims = [labels[d] for d in DIMENSIONS]
     release_id = data.get("release", release.id if release else None)
     created = data.get("created_at") or (release.created_at if release else None)
     sub = " · ".join(
@@ -195,43 +194,27 @@ def render_html(data: dict, release: Release | None = None, lang: str = "zh") ->
         f'<section><div class="kpis">{"".join(cards)}</div><div class="legend">{legend}</div></section>'
     )
     # dimensions and worst elements side by side
-    dim_chart = charts.bar_chart([(labels[d["dimension"]], d["score"]) for d in data["dimensions"]],
-                                 width=500, label_width=90, title=t["dimensions"])  # fmt: skip
+    dim_chart = charts.bar_chart(
+        [(labels[d["dimension"]], d["score"]) for d in data["dimensions"]], width=500, title=t["dimensions"]
+    )
     worst = data["worst_elements"]
-    el_chart = charts.bar_chart([(e.get("name", e["scope"]), e["overall"]) for e in worst],
-                                width=500, label_width=130, bar_height=16, gap=7, title=t["elements"])  # fmt: skip
+    el_chart = charts.bar_chart(
+        [(e.get("name", e["scope"]), e["overall"]) for e in worst], width=500, bar_height=16, gap=7,
+        title=t["elements"],
+    )  # fmt: skip
     out.append(
         f'<div class="two"><section><h2>{escape(t["dimensions"])}</h2>{dim_chart}</section>'
         f"<section><h2>{escape(t['elements'])}</h2>{el_chart}</section></div>"
     )
-    # league table
     srcs = data["sources"]
     out.append(f"<section><h2>{escape(t['sources'])}</h2>")
+    out.append(_score_table(srcs, t, labels, [t["rank"]], [[str(s["rank"])] for s in srcs], t["source"]))
+    out.append(f"</section><section><h2>{escape(t['elements'])}</h2>")
     out.append(
-        charts.heat_table(
-            [t["overall"], *dims],
-            [(s["scope"], [s["overall"], *(s["scores"][d] for d in DIMENSIONS)]) for s in srcs],
-            head=[t["rank"]],
-            lead=[[str(s["rank"])] for s in srcs],
-        )
-    )
-    out.append("</section>")
-    # worst elements in detail
-    out.append(f"<section><h2>{escape(t['elements'])}</h2>")
-    out.append(
-        charts.heat_table(
-            [t["overall"], *dims],
-            [
-                (e.get("name", e["scope"]), [e["overall"], *(e["scores"][d] for d in DIMENSIONS)])
-                for e in worst
-            ],
-            head=[t["element"]],
-            lead=[[f"<code>{escape(e['scope'])}</code>"] for e in worst],
-        )
-    )
-    out.append("</section>")
-    # jurisdictions
-    out.append(f"<section><h2>{escape(t['jurisdictions'])}</h2>")
+        _score_table(worst, t, labels, [t["code"]], [[f"<code>{escape(e['scope'])}</code>"] for e in worst],
+                     t["element"])
+    )  # fmt: skip
+    out.append(f"</section><section><h2>{escape(t['jurisdictions'])}</h2>")
     rows, classes = [], []
     for district in data["jurisdictions"]:
         rows.append(district)
@@ -240,16 +223,8 @@ def render_html(data: dict, release: Release | None = None, lang: str = "zh") ->
             rows.append(town)
             classes.append("child")
     if rows:
-        out.append(
-            charts.heat_table(
-                [t["overall"], *dims],
-                [(r.get("name") or _division_label(r["scope"]), [r["overall"], *(r["scores"][d] for d in DIMENSIONS)])
-                 for r in rows],
-                head=[t["jurisdiction"]],
-                lead=[[f"<code>{escape(r['scope'])}</code>"] for r in rows],
-                row_class=classes,
-            )
-        )  # fmt: skip
+        lead = [[f"<code>{escape(r['scope'])}</code>"] for r in rows]
+        out.append(_score_table(rows, t, labels, [t["code"]], lead, t["jurisdiction"], classes))
     else:
         out.append(f'<p class="muted">{escape(t["no_places"])}</p>')
     out.append("</section>")
@@ -263,8 +238,8 @@ def render_html(data: dict, release: Release | None = None, lang: str = "zh") ->
         for r in data["fix"]:
             name = r.get("element_name")
             label = (f"{escape(name)} " if name else "") + f"<code>{escape(r['reason'])}</code>"
-            where = "、".join(f"{escape(s['source'])} ({s['count']:,})" for s in r["sources"][:4])
-            fields = "、".join(escape(f["field"]) for f in r["fields"][:4])
+            where = t["sep"].join(f"{escape(s['source'])} ({s['count']:,})" for s in r["sources"][:4])
+            fields = t["sep"].join(escape(f["field"]) for f in r["fields"][:4])
             out.append(
                 f"<tr><td>{label}</td><td class='num'>{r['count']:,}</td><td>{where}</td><td>{fields}</td></tr>"
             )
@@ -279,8 +254,14 @@ def render_html(data: dict, release: Release | None = None, lang: str = "zh") ->
     return "".join(out)
 
 
-def _division_label(code: str) -> str:
-    return _division_name(code) or code
+def _score_table(entries, t, labels, head, lead, label_head, classes=None) -> str:
+    """A heat table of entries (overall, then the dimensions measured for at least one entry)."""
+    dims = [d for d in DIMENSIONS if any(e["scores"].get(d) is not None for e in entries)]
+    return charts.heat_table(
+        [t["overall"], *(labels[d] for d in dims)],
+        [(e.get("name") or e["scope"], [e["overall"], *(e["scores"].get(d) for d in dims)]) for e in entries],
+        head=head, label_head=label_head, lead=lead, row_class=classes,
+    )  # fmt: skip
 
 
 def _release(ws: Workspace, release: int | None) -> Release:
