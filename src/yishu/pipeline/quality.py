@@ -212,7 +212,7 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
                    count(*), sum(CASE WHEN x.source IS NULL THEN 1 ELSE 0 END)
             FROM quality_candidate c
             JOIN (SELECT entity_type, entity_id, attribute FROM quality_candidate
-                  GROUP BY entity_type, entity_id, attribute HAVING count(DISTINCT source) >= 2) m
+                  GROUP BY entity_type, entity_id, attribute HAVING min(source) < max(source)) m
               ON m.entity_type = c.entity_type AND m.entity_id = c.entity_id AND m.attribute = c.attribute
             LEFT JOIN (SELECT entity_type, entity_id, attribute, chosen_source AS source FROM conflict
                        UNION
