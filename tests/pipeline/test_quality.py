@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from yishu import charts
 from yishu.cli import app
 from yishu.cli.quality import render_html
-from yishu.pipeline.quality import DIMENSIONS, compute_quality, steps, summarise, top_reasons
+from yishu.pipeline.quality import DIMENSIONS, StepError, compute_quality, steps, summarise, top_reasons
 from yishu.pipeline.release import ReleaseBuilder
 from yishu.workspace import Workspace
 
@@ -317,3 +317,30 @@ def test_charts_are_svg():
     assert bar.startswith("<svg") and "85.0%" in bar and "&lt;b&gt;" in bar and "—" in bar
     heat = charts.heat_table(["x"], [("row", [0.5])])
     assert "<table" in heat and "50.0%" in heat
+
+
+def test_failing_step_is_named():
+    c = duckdb.connect()
+    build(c)
+    c.execute("DROP TABLE conflict")
+    with pytest.raises(StepError, match="quality_check_entity"):
+        compute_quality(c, AS_OF)
+
+
+def test_empty_inputs_give_an_empty_report(tmp_path):
+    c = duckdb.connect()
+    build(c)
+    for table in ("gov_value", "gov_delivery", "provenance", "conflict", "record_jurisdiction"):
+        c.execute(f"DELETE FROM {table}")
+    compute_quality(c, AS_OF)
+    assert c.execute("SELECT count(*) FROM quality").fetchone()[0] == 0
+    s = summarise(c)
+    assert s["overall"] is None and all(d["score"] is None for d in s["dimensions"])
+    html = render_html(s, lang="en")
+    assert "not measured" in html and "No invalid values found." in html
+    ws = Workspace.init(tmp_path / "ws").workspace
+    b = ReleaseBuilder(ws)
+    b.add_table("person", c, "SELECT 1 AS entity_id")
+    b.commit()
+    result = runner.invoke(app, ["quality", "report", "--release", "1", "--home", str(ws.home)])
+    assert result.exit_code == 1 and "no quality table" in result.output
