@@ -13,7 +13,15 @@ from typer.testing import CliRunner
 from yishu import charts
 from yishu.cli import app
 from yishu.cli.quality import render_html
-from yishu.pipeline.quality import DIMENSIONS, StepError, compute_quality, steps, summarise, top_reasons
+from yishu.pipeline.quality import (
+    DIMENSIONS,
+    SPARK,
+    StepError,
+    compute_quality,
+    steps,
+    summarise,
+    top_reasons,
+)
 from yishu.pipeline.release import ReleaseBuilder
 from yishu.workspace import Workspace
 
@@ -344,3 +352,15 @@ def test_empty_inputs_give_an_empty_report(tmp_path):
     b.commit()
     result = runner.invoke(app, ["quality", "report", "--release", "1", "--home", str(ws.home)])
     assert result.exit_code == 1 and "no quality table" in result.output
+
+
+def test_spark_sql_reads_as_spark_and_gives_the_same_figures(con):
+    """Each step as the Spark dialect writes it, parsed as Spark SQL and run on DuckDB: same table."""
+    sqlglot = pytest.importorskip("sqlglot")
+    c = duckdb.connect()
+    c.execute("SET TimeZone = 'UTC'")
+    build(c)
+    for step in steps(AS_OF, SPARK):
+        query = sqlglot.transpile(step.sql, read="spark", write="duckdb")[0]
+        c.execute(f"CREATE OR REPLACE TABLE {step.name} AS {query}")
+    assert figures(c) == figures(con)

@@ -104,8 +104,33 @@ class Dialect:
     def create(self, name: str, sql: str) -> str:
         return f"CREATE OR REPLACE TABLE {name} AS {sql}"
 
+    def drop_temp(self, name: str) -> str:
+        return f"DROP TABLE IF EXISTS {name}"
+
+
+@dataclass(frozen=True)
+class SparkDialect(Dialect):
+    """Spark SQL: the steps' queries as they are; intermediate results as cached temporary views.
+
+    Spark reads TIMESTAMP literals in the session time zone; the literal carries its UTC offset."""
+
+    name: str = "spark"
+
+    def timestamp(self, ts: datetime) -> str:
+        return f"TIMESTAMP '{ts.astimezone(UTC).isoformat(sep=' ')}'"
+
+    def create_temp(self, name: str, sql: str) -> str:
+        return f"CACHE TABLE {name} AS {sql}"
+
+    def create(self, name: str, sql: str) -> str:
+        return f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}"
+
+    def drop_temp(self, name: str) -> str:
+        return f"UNCACHE TABLE IF EXISTS {name}"
+
 
 DUCKDB = Dialect()
+SPARK = SparkDialect()
 
 
 def _lit(value: str) -> str:
@@ -277,7 +302,8 @@ class StepError(RuntimeError):
 
 
 def run_steps(con, steps_: list[Step], d: Dialect = DUCKDB, keep: bool = False) -> None:
-    """Materialise each step in order: the last as a table, the others as temporary tables (dropped
+    """Materialise each step in order on ``con`` (anything with ``execute(sql)``; for Spark, wrap
+    ``spark.sql``): the last as a table, the others as temporary tables (dropped
     afterwards unless ``keep``, which is the debug mode: every intermediate table stays readable)."""
     for i, step in enumerate(steps_):
         last = i == len(steps_) - 1
@@ -288,7 +314,7 @@ def run_steps(con, steps_: list[Step], d: Dialect = DUCKDB, keep: bool = False) 
             raise StepError(f"quality step {step.name!r} failed: {exc}\n{step.sql}") from exc
     if not keep:
         for step in steps_[:-1]:
-            con.execute(f"DROP TABLE IF EXISTS {step.name}")
+            con.execute(d.drop_temp(step.name))
 
 
 def compute_quality(
@@ -402,5 +428,5 @@ def summarise(con, *, worst: int = 10, reasons: int = 10) -> dict:
     }
 
 
-__all__ = ["DIMENSIONS", "SCOPE_KINDS", "Step", "StepError", "compute_quality", "run_steps", "steps",
+__all__ = ["DIMENSIONS", "DUCKDB", "SCOPE_KINDS", "SPARK", "Dialect", "Step", "StepError", "compute_quality", "run_steps", "steps",
            "summarise", "top_reasons"]  # fmt: skip
