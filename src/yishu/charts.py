@@ -113,13 +113,15 @@ def heat_table(
     label_head: str = "",
     lead: list[list[str]] | None = None,
     row_class: list[str] | None = None,
+    notes: list[list[str | None]] | None = None,
 ) -> str:
     """An HTML table of scores with each cell tinted by its score.
 
     ``columns``: the score column headings; ``rows``: (label, scores); ``head`` and ``lead``:
     extra leading columns (headings, and per row their already-escaped HTML cells, e.g. a rank);
     ``label_head``: the heading of the label column;
-    ``row_class``: a CSS class per row (e.g. to indent child rows)."""
+    ``row_class``: a CSS class per row (e.g. to indent child rows); ``notes``: per cell a tooltip
+    (e.g. the counts behind the score)."""
     head = head or []
     lines = ['<table class="heat"><thead><tr>']
     lines += [f"<th>{escape(h)}</th>" for h in head]
@@ -132,8 +134,10 @@ def heat_table(
         if lead:
             lines += [f"<td>{cell}</td>" for cell in lead[i]]
         lines.append(f'<td class="label">{escape(label)}</td>')
-        for s in scores:
-            lines.append(f'<td class="num" style="background:{tint(s)}">{pct(s)}</td>')
+        for j, s in enumerate(scores):
+            note = notes[i][j] if notes else None
+            title = f' title="{escape(note)}"' if note else ""
+            lines.append(f'<td class="num" style="background:{tint(s)}"{title}>{pct(s)}</td>')
         lines.append("</tr>")
     lines.append("</tbody></table>")
     return "".join(lines)

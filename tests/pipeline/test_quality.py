@@ -300,6 +300,7 @@ def test_report_html(tmp_path, con):
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", html)  # nothing fetched
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "") and "https://" not in html
     assert "<script" not in html and "<link" not in html
+    assert 'title="11 / 13 合格">84.6%' in html  # conformance of A, with its counts
     for text in ("规范性", "准确性", "85.0%", "66.7%", A, B, "citizen_id.check_digit", "芝罘区", "<svg"):
         assert text in html, text
     english = runner.invoke(

@@ -261,6 +261,8 @@ def _score_table(entries, t, labels, head, lead, label_head, classes=None) -> st
         [t["overall"], *(labels[d] for d in dims)],
         [(e.get("name") or e["scope"], [e["overall"], *(e["scores"].get(d) for d in dims)]) for e in entries],
         head=head, label_head=label_head, lead=lead, row_class=classes,
+        notes=[[None, *(t["passed_of"].format(passed=e["passed"][d], measured=e["measured"][d])
+                        if d in e["measured"] else None for d in dims)] for e in entries],
     )  # fmt: skip
 
 
