@@ -284,6 +284,8 @@ def test_report_json(tmp_path, con):
     assert set(src) >= {"rank", "scope", "overall", "scores", "measured", "passed"}
     assert set(src["scores"]) == set(DIMENSIONS)
     assert data["fix"][0]["reason"] == "citizen_id.check_digit"  # read from the release's quarantine
+    assert data["fix"][0]["element_name"] == "公民身份号码"  # from the built-in catalogue
+    assert (data["worst_elements"][0]["scope"], data["worst_elements"][0]["name"]) == ("grid_name", "网格")
     # stdout when no --out
     printed = runner.invoke(app, ["quality", "report", "--format", "json", "--home", str(ws.home)])
     assert json.loads(printed.output)["release"] == 1

@@ -74,7 +74,8 @@ def _element_names(ws: Workspace | None, lang: str) -> dict[str, str]:
     if ws is not None:
         try:
             cat = validate.load_catalogue(ws.catalogue_dir)
-            return {k: (e.name if lang == "zh" else e.name_en) for k, e in cat.elements.items()}
+            if cat.elements:
+                return {k: (e.name if lang == "zh" else e.name_en) for k, e in cat.elements.items()}
         except Exception:  # noqa: BLE001  (an unreadable catalogue only costs the names)
             pass
     try:
