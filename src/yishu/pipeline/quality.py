@@ -46,7 +46,8 @@ accessibility (可访问性)
     ``accepted``). Source scope only: a row that was not accepted has no usable value or address.
 
 The SQL avoids engine-only functions (CASE, COALESCE, window LEAD, INTERVAL arithmetic, UNION ALL,
-CAST); the few spellings that differ (timestamp literals, temporary tables) are in ``Dialect``.
+CAST); the few spellings that differ (timestamp literals, temporary tables) are in ``Dialect``
+(``DUCKDB``, ``SPARK``; a test reads every step as Spark SQL and checks it gives the same table).
 """
 
 from __future__ import annotations
