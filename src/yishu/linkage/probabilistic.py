@@ -92,6 +92,8 @@ def settings():
 def _quiet_splink():
     """Splink narrates training at INFO level and warns, at WARNING, of comparison levels never seen
     among same-ID pairs (they keep Splink's defaults, as intended); keep the command's output readable."""
+    import splink  # noqa: F401  (its import configures its loggers: set ours after it)
+
     names = ["splink", *(n for n in logging.root.manager.loggerDict if n.startswith("splink"))]
     levels = {n: logging.getLogger(n).level for n in names}
     for n in names:

@@ -155,41 +155,44 @@ def _groups(elements: list[DataElement], build) -> dict[str, list[str]]:
 
 
 def normalise_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
-    """``gov_norm`` from ``gov_raw``: the normal form of every value.
+    """``gov_norm`` from ``gov_raw``: the normal form of every value, and the precise reason code of
+    an invalid national identifier.
 
+    Each distinct (element, raw) pair is normalised once and joined back: deliveries repeat values
+    (every person's ID, name and birth date in several sources; sex and ethnicity almost always).
     Normalisers are applied bare (they return NULL for NULL): wrapped in ``CASE WHEN raw IS NOT
-    NULL`` DuckDB 1.5 runs the standards macros about 100 times slower. The precise reason of an
-    invalid national identifier is worked out only over the invalid values."""
-    ids = sorted(
-        {f.element for d in used if d.resource for f in d.resource.fields if f.column in set(d.columns)}
-    )
+    NULL`` DuckDB 1.5 runs the standards macros about 100 times slower."""
+    ids = sorted({f.element for d in used if d.resource for f in d.resource.fields if f.column in set(d.columns)})
     elements = [catalogue.elements[i] for i in ids]
     parts = [
-        f"SELECT *, {expr} AS value FROM gov_raw WHERE element IN ({', '.join(map(lit, group))})"
+        f"SELECT element, raw, {expr} AS value FROM distinct_raw WHERE element IN ({', '.join(map(lit, group))})"
         for expr, group in _groups(elements, lambda e: normaliser(e, "raw")).items()
-    ] or ["SELECT *, CAST(NULL AS VARCHAR) AS value FROM gov_raw"]
-    return " UNION ALL ".join(parts)
-
-
-def conform_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
-    """``gov_value`` from ``gov_norm``: the state and the reason of every value."""
-    ids = sorted(
-        {f.element for d in used if d.resource for f in d.resource.fields if f.column in set(d.columns)}
-    )
-    elements = [catalogue.elements[i] for i in ids]
+    ] or ["SELECT element, raw, CAST(NULL AS VARCHAR) AS value FROM distinct_raw"]
     precise = [
-        f"SELECT record_id, column_name, {reason(e, 'raw')} AS reason FROM gov_norm "
-        f"WHERE element = {lit(e.id)} AND raw IS NOT NULL AND value IS NULL"
+        f"SELECT element, raw, {reason(e, 'raw')} AS reason FROM normal "
+        f"WHERE element = {lit(e.id)} AND value IS NULL"
         for e in elements
         if e.check.sql in ("yishu_id_valid", "yishu_uscc_valid")
-    ] or ["SELECT CAST(NULL AS VARCHAR) AS record_id, CAST(NULL AS VARCHAR) AS column_name, "
+    ] or ["SELECT CAST(NULL AS VARCHAR) AS element, CAST(NULL AS VARCHAR) AS raw, "
           "CAST(NULL AS VARCHAR) AS reason WHERE 1 = 0"]  # fmt: skip
     return f"""
-        WITH r AS ({" UNION ALL ".join(precise)})
-        SELECT n.*, CASE WHEN n.raw IS NULL THEN 'empty' WHEN n.value IS NULL THEN 'invalid' ELSE 'ok' END AS state,
-               CASE WHEN n.raw IS NOT NULL AND n.value IS NULL THEN coalesce(r.reason, n.element || '.invalid') END
+        WITH distinct_raw AS (SELECT DISTINCT element, raw FROM gov_raw WHERE raw IS NOT NULL),
+             normal AS ({" UNION ALL ".join(parts)}),
+             why AS ({" UNION ALL ".join(precise)})
+        SELECT g.*, n.value, w.reason AS precise_reason
+        FROM gov_raw g
+        LEFT JOIN normal n ON n.element = g.element AND n.raw = g.raw
+        LEFT JOIN why w ON w.element = g.element AND w.raw = g.raw"""
+
+
+def conform_select() -> str:
+    """``gov_value`` from ``gov_norm``: the state and the reason code of every value."""
+    return """
+        SELECT delivery_id, source, row_number, record_id, entity_type, attribute, element, column_name, raw, value,
+               CASE WHEN raw IS NULL THEN 'empty' WHEN value IS NULL THEN 'invalid' ELSE 'ok' END AS state,
+               CASE WHEN raw IS NOT NULL AND value IS NULL THEN coalesce(precise_reason, element || '.invalid') END
                    AS reason
-        FROM gov_norm n LEFT JOIN r ON r.record_id = n.record_id AND r.column_name = n.column_name"""
+        FROM gov_norm"""
 
 
 def row_select(d: DeliveryInUse, read) -> str:
@@ -226,7 +229,7 @@ def steps(used: list[DeliveryInUse], catalogue: Catalogue, read) -> list[Step]:
     return [
         Step("landed values", "gov_raw", " UNION ALL ".join(values) if values else empty_values),
         Step("normalise values", "gov_norm", normalise_select(used, catalogue)),
-        Step("conform values", "gov_value", conform_select(used, catalogue)),
+        Step("conform values", "gov_value", conform_select()),
         Step(
             "row identity",
             "gov_row_identity",
