@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pycrfsuite
 
 from yishu.address.corpus import spans_from_bio
@@ -55,8 +56,8 @@ class Parser:
         return self._cached(text)
 
     def parse_many(self, texts) -> list[tuple[Element, ...]]:
-        """Parse a batch: distinct texts are decoded together by the numpy decoder (the same labels
-        as crfsuite, faster in bulk) and repeated strings are parsed once."""
+        """Parse a batch: distinct texts are tagged together by the numpy decoder (crfsuite's labels,
+        faster in bulk) and repeated strings are parsed once."""
         texts = list(texts)
         distinct = [t for t in dict.fromkeys(texts) if t]
         if len(distinct) < 64:
@@ -65,10 +66,20 @@ class Parser:
             from yishu.address.decoder import Decoder
 
             self._decoder = Decoder(self.tagger)
-        parsed = {}
-        for text, tags in zip(distinct, self._decoder.tag_many(distinct), strict=True):
-            parsed[text] = tuple(Element(label, text[s:e], s, e) for label, s, e in spans_from_bio(tags))
+        labels, offsets = self._decoder.decode(distinct)
+        which, label, start, end = self._decoder.spans(labels, offsets)
+        elements = list(
+            map(
+                Element, label, map(_slice, map(distinct.__getitem__, which.tolist()), start, end), start, end
+            )
+        )
+        bounds = np.searchsorted(which, np.arange(len(distinct) + 1)).tolist()
+        parsed = {t: tuple(elements[a:b]) for t, a, b in zip(distinct, bounds, bounds[1:], strict=False)}
         return [parsed.get(t, ()) for t in texts]
+
+
+def _slice(text: str, start: int, end: int) -> str:
+    return text[start:end]
 
 
 @functools.lru_cache(maxsize=1)
