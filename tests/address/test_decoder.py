@@ -78,9 +78,12 @@ def test_viterbi_finds_the_best_path_by_enumeration(zeros):
         lengths = rng.integers(1, 5, rng.integers(1, 7))
         emissions = [rng.normal(0, 2, (size, n)) for n in lengths]
         order, slot_of = viterbi.layout(lengths)
-        slotted = np.empty((size, int(lengths.sum())))
-        slotted[:, slot_of] = np.concatenate(emissions, axis=1)
-        paths, certified = viterbi.Viterbi(transitions).decode(slotted, lengths[order])
+        joined = np.concatenate(emissions, axis=1)  # the first half in one table, the rest in another
+        half = joined / 2
+        index = np.empty_like(slot_of)
+        index[slot_of] = np.arange(len(slot_of))
+        parts = [(half.T, index), ((joined - half).T, index)]
+        paths, certified = viterbi.Viterbi(transitions).decode(parts, lengths[order])
         got = np.split(paths[slot_of], np.cumsum(lengths)[:-1])
         for k, e in enumerate(emissions):
             best, lead = _brute_force(e, transitions)
@@ -93,7 +96,8 @@ def test_viterbi_leaves_a_tie_uncertified():
     transitions = np.zeros((3, 3))
     emissions = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 2.0]])  # labels 0 and 1 tie at the start
     order, slot_of = viterbi.layout(np.array([2]))
-    paths, certified = viterbi.Viterbi(transitions).decode(emissions[:, np.argsort(slot_of)], np.array([2]))
+    parts = [(emissions.T, np.argsort(slot_of))]
+    paths, certified = viterbi.Viterbi(transitions).decode(parts, np.array([2]))
     assert paths[slot_of].tolist() == [0, 2]  # crfsuite's rule: the first of the best
     assert certified.tolist() == [False]
 

@@ -83,8 +83,8 @@ class Decoder:
         self.centre = by_char("c", "suffix", SUFFIXES) + weights[rows.get("bias", 0)]
         self.before = by_char("c-1")
         self.after = by_char("c+1", "next_suffix", SUFFIXES)
-        self.before2 = np.ascontiguousarray(by_char("c-2").T)
-        self.after2 = np.ascontiguousarray(by_char("c+2").T)
+        self.before2 = by_char("c-2")
+        self.after2 = by_char("c+2")
         w = self.width
 
         def hashed(name: str, n: int) -> gazetteer.HashTable:
@@ -132,7 +132,7 @@ class Decoder:
                 if len(f) != len(text):
                     f = "".join(fold(ch)[:1] or ch for ch in text)
                 folded[starts[k] : starts[k] + len(text)] = np.frombuffer(
-                    f.encode("utf-32-le"), dtype=np.uint32
+                    f.encode("utf-32-le", "surrogatepass"), dtype=np.uint32
                 )
         return folded
 
@@ -150,11 +150,12 @@ class Decoder:
             np.bitwise_or.at(pattern, cover, np.repeat(bits << 4, inner))  # I
         return pattern
 
-    def emissions(self, texts: list[str], lengths: np.ndarray, slot_of: np.ndarray) -> np.ndarray:
-        """State scores of every character of the (non-empty) texts, labels x slots: the character
-        at position p of the texts laid end to end goes to slot ``slot_of[p]``."""
+    def emissions(self, texts: list[str], lengths: np.ndarray, slot_of: np.ndarray) -> list:
+        """State scores of every character of the (non-empty) texts, as ``viterbi.Viterbi.decode``
+        takes them: (table, index) pairs whose columns summed are the scores of each slot (the
+        character at position p of the texts laid end to end goes to slot ``slot_of[p]``)."""
         joined = "^^" + "$$^^".join(texts) + "$$"
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
         starts = 2 + np.concatenate([[0], np.cumsum(lengths[:-1] + 4)])
         centre = np.empty(len(slot_of), dtype=np.int64)
         centre[slot_of] = np.arange(len(slot_of)) + np.repeat(
@@ -179,10 +180,7 @@ class Decoder:
         score = self.centre[uc] + self.before[up1] + self.after[un1] + self.gaz[pattern]
         for r in rows:
             score += self.weights[r]
-        out = np.take(np.ascontiguousarray(score.T), inverse, axis=1)
-        out += np.take(self.before2, p2, axis=1)
-        out += np.take(self.after2, n2, axis=1)
-        return out
+        return [(score, inverse), (self.before2, p2), (self.after2, n2)]
 
     def decode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Label ids of every character of the (non-empty) texts in text order, and offsets."""

@@ -18,7 +18,7 @@ LEVEL_LABEL = {1: "prov", 2: "city", 3: "district", 4: "town"}
 
 
 @functools.lru_cache(maxsize=1)
-def automaton() -> ahocorasick.Automaton:
+def entries() -> dict[str, frozenset[tuple[str, str]]]:
     """Every division name (levels 1-4) and its short form -> set of (label, code)."""
     entries: dict[str, set[tuple[str, str]]] = {}
     current: set[str] = set()
@@ -36,9 +36,15 @@ def automaton() -> ahocorasick.Automaton:
         for n in names:
             if n.name not in current and n.end is not None:  # full names only: short ones collide (金华县)
                 entries.setdefault(n.name, set()).add(("district", code6 + "000000"))
+    return {name: frozenset(values) for name, values in entries.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def automaton() -> ahocorasick.Automaton:
+    """``entries`` as an automaton: name -> (name, set of (label, code))."""
     auto = ahocorasick.Automaton()
-    for name, values in entries.items():
-        auto.add_word(name, (name, frozenset(values)))
+    for name, values in entries().items():
+        auto.add_word(name, (name, values))
     auto.make_automaton()
     return auto
 
@@ -113,17 +119,18 @@ class BatchMatcher:
     step (one hash-table look-up per name length), and the road and containment rules of
     ``matches`` are applied to the arrays found."""
 
-    def __init__(self, auto: ahocorasick.Automaton | None = None):
-        names: dict[str, int] = {}
-        for name, (_name, values) in (auto or automaton()).items():
-            names[name] = sum({LABEL_BIT[label] for label, _code in values})
-        alphabet = sorted({ch for name in names for ch in name})
+    def __init__(self, names: dict[str, frozenset[tuple[str, str]]] | None = None):
+        labels_of = {
+            name: sum({LABEL_BIT[label] for label, _code in values})
+            for name, values in (entries() if names is None else names).items()
+        }
+        alphabet = sorted({ch for name in labels_of for ch in name})
         self.size = len(alphabet) + 1  # character ids 1.., 0 for a character in no name
         self.char_id = np.zeros(0x110000, dtype=np.int32)
         self.char_id[[ord(ch) for ch in alphabet]] = np.arange(1, self.size)
         children: dict[tuple[int, int], int] = {}
         labels, keep = [0], [False]
-        for name, mask in names.items():
+        for name, mask in labels_of.items():
             node = 0
             for ch in name:
                 edge = (node, int(self.char_id[ord(ch)]))

@@ -6,9 +6,10 @@ the text as given); ``parse_many`` caches repeated strings, as deliveries repeat
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from importlib import resources
+from operator import getitem
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pycrfsuite
@@ -19,8 +20,9 @@ from yishu.address.features import features
 MODEL = "crf.bin"
 
 
-@dataclass(frozen=True)
-class Element:
+class Element(NamedTuple):
+    """A labelled span of an address: ``text`` is ``address[start:end]``."""
+
     label: str
     text: str
     start: int
@@ -68,18 +70,11 @@ class Parser:
             self._decoder = Decoder(self.tagger)
         labels, offsets = self._decoder.decode(distinct)
         which, label, start, end = self._decoder.spans(labels, offsets)
-        elements = list(
-            map(
-                Element, label, map(_slice, map(distinct.__getitem__, which.tolist()), start, end), start, end
-            )
-        )
+        pieces = map(getitem, map(distinct.__getitem__, which.tolist()), map(slice, start, end))
+        elements = list(map(Element._make, zip(label, pieces, start, end, strict=True)))
         bounds = np.searchsorted(which, np.arange(len(distinct) + 1)).tolist()
         parsed = {t: tuple(elements[a:b]) for t, a, b in zip(distinct, bounds, bounds[1:], strict=False)}
         return [parsed.get(t, ()) for t in texts]
-
-
-def _slice(text: str, start: int, end: int) -> str:
-    return text[start:end]
 
 
 @functools.lru_cache(maxsize=1)

@@ -75,19 +75,31 @@ class Viterbi:
             out[self.negative_sorted] = fixed
         return out[self.unorder]
 
-    def decode(self, emissions: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Best label paths for sequences laid out by ``layout(lengths)`` in ``emissions`` (labels x
-        slots, overwritten). Returns the label of every slot and, per sequence, whether its path is
-        certified to be crfsuite's."""
-        paths = np.zeros(emissions.shape[1], dtype=np.int64)
+    def decode(self, emissions: list[tuple[np.ndarray, np.ndarray]], lengths: np.ndarray):
+        """Best label paths for sequences laid out by ``layout(lengths)``. The emission scores of a
+        slot s are the sum over ``emissions`` of ``table[index[s]]`` (each table anything x
+        labels), gathered one step at a time. Returns the label of every slot and, per sequence,
+        whether its path is certified to be crfsuite's."""
+        slots = int(lengths.sum())
+        history = np.empty((self.size, slots))  # best score of each label at each slot
+        paths = np.zeros(slots, dtype=np.int64)
         certified = np.ones(len(lengths), dtype=bool)
+
+        def emission(a: int, b: int) -> np.ndarray:
+            out = None
+            for table, index in emissions:
+                part = table[index[a:b]]
+                out = part if out is None else np.add(out, part, out=out)
+            return out.T
+
         for first, last, base, active in chunks(lengths):
             offsets = base + np.concatenate([[0], np.cumsum(active)])
-            delta = emissions[:, offsets[0] : offsets[0] + active[0]]
+            delta = history[:, offsets[0] : offsets[0] + active[0]]
+            delta[:] = emission(offsets[0], offsets[0] + active[0])
             for t in range(1, len(active)):
                 k = active[t]
-                step = emissions[:, offsets[t] : offsets[t] + k]
-                np.add(self._step(delta[:, :k]), step, out=step)
+                step = history[:, offsets[t] : offsets[t] + k]
+                np.add(self._step(delta[:, :k]), emission(offsets[t], offsets[t] + k), out=step)
                 delta = step
             ok = certified[first:last]
             current = np.zeros(0, dtype=np.int64)
@@ -95,13 +107,13 @@ class Viterbi:
                 k = active[t]
                 done = active[t + 1] if t + 1 < len(active) else 0
                 if done < k:  # sequences that end here: the first best final score
-                    final = emissions[:, offsets[t] + done : offsets[t] + k]
+                    final = history[:, offsets[t] + done : offsets[t] + k]
                     label, margin = _best(final.copy())
                     ok[done:k] &= margin > TOLERANCE
                     current = np.concatenate([current, label])
                 paths[offsets[t] : offsets[t] + k] = current
                 if t:
-                    prev = emissions[:, offsets[t - 1] : offsets[t - 1] + k]
+                    prev = history[:, offsets[t - 1] : offsets[t - 1] + k]
                     current, margin = _best(prev + self.transitions[:, current])
                     ok[:k] &= margin > TOLERANCE
         return paths, certified
