@@ -139,3 +139,19 @@ def test_vectorised_spans_are_spans_from_bio():
     for k, lab, s, e in zip(which.tolist(), label, start, end, strict=True):
         got[k].append((lab, s, e))
     assert got == [corpus.spans_from_bio([decoder.labels[i] for i in s]) for s in seqs]
+
+
+def test_same_place_features_against_plain_definitions():
+    from yishu.address import similarity
+
+    rng = random.Random(13)
+    alphabet = "东湖小区栋单元室0123"
+    for _ in range(300):
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        b = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        common = [n for n in range(1, len(a) + 1) for i in range(len(a) - n + 1) if a[i : i + n] in b]
+        assert similarity._longest_run(a, b) == max(common, default=0)
+        f = similarity.features(a, b)
+        assert len(f) == len(similarity.FEATURES) == len(similarity.WEIGHTS) and f[0] == 1.0
+        assert all(0.0 <= x <= 1.0 for x in f)
+        assert f[4] == max(common, default=0) / min(len(a), len(b))

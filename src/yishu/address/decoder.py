@@ -25,6 +25,7 @@ from yishu.address.features import SUFFIXES, _class, features, fold
 UNIGRAMS = ("c", "c-1", "c+1", "c-2", "c+2")
 GAZ_TAGS = [f"{kind}-{label}" for kind in "BIE" for label in gazetteer.LABEL_BIT]  # bit order
 CJK, OTHER = 0, 1  # ids of characters no feature key holds
+BLOCK = 1 << 16  # characters decoded together
 
 
 def _digit_letter_fold(codes: np.ndarray) -> np.ndarray:
@@ -183,8 +184,21 @@ class Decoder:
         return [(score, inverse), (self.before2, p2), (self.after2, n2)]
 
     def decode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Label ids of every character of the (non-empty) texts in text order, and offsets."""
+        """Label ids of every character of the (non-empty) texts in text order, and offsets. The
+        texts are decoded in blocks of about ``BLOCK`` characters (memory stays bounded)."""
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        labels = np.empty(int(offsets[-1]), dtype=np.int64)
+        self.uncertified = 0
+        first = 0
+        while first < len(texts):
+            last = max(first + 1, int(np.searchsorted(offsets, offsets[first] + BLOCK, side="right")) - 1)
+            block = labels[offsets[first] : offsets[last]]
+            block[:] = self._decode_block(texts[first:last], lengths[first:last])
+            first = last
+        return labels, offsets
+
+    def _decode_block(self, texts: list[str], lengths: np.ndarray) -> np.ndarray:
         offsets = np.concatenate([[0], np.cumsum(lengths)])
         order, slot_of = viterbi.layout(lengths)
         paths, certified = self.viterbi.decode(self.emissions(texts, lengths, slot_of), lengths[order])
@@ -193,8 +207,8 @@ class Decoder:
         for k in order[~certified].tolist():
             tags = self.tagger.tag(features(texts[k]))
             labels[offsets[k] : offsets[k + 1]] = [index[t] for t in tags]
-        self.uncertified = int((~certified).sum())
-        return labels, offsets
+        self.uncertified += int((~certified).sum())
+        return labels
 
     def spans(self, labels: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, list, list, list]:
         """``corpus.spans_from_bio`` for every text at once: text index (an array, ascending), and

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
+from itertools import repeat
 from operator import getitem
 from pathlib import Path
 from typing import NamedTuple
@@ -71,7 +72,7 @@ class Parser:
         labels, offsets = self._decoder.decode(distinct)
         which, label, start, end = self._decoder.spans(labels, offsets)
         pieces = map(getitem, map(distinct.__getitem__, which.tolist()), map(slice, start, end))
-        elements = list(map(Element._make, zip(label, pieces, start, end, strict=True)))
+        elements = list(map(tuple.__new__, repeat(Element), zip(label, pieces, start, end, strict=True)))
         bounds = np.searchsorted(which, np.arange(len(distinct) + 1)).tolist()
         parsed = {t: tuple(elements[a:b]) for t, a, b in zip(distinct, bounds, bounds[1:], strict=False)}
         return [parsed.get(t, ()) for t in texts]
