@@ -37,7 +37,7 @@ def test_decoder_labels_are_crfsuites_on_3000_ccks_addresses(ccks):
     parser = default_parser()
     parser.parse_many(["芝罘区南大街100号"] * 70 + ccks[:70])  # builds the decoder
     decoder = parser._decoder
-    texts = [*ccks, *ODD]
+    texts = [*ccks, *ODD, "".join(ccks[:20]), "".join(ccks[20:60])]  # and 300 and 700 characters
     tagged = decoder.tag_many(texts)
     want = [parser.tagger.tag(features(t)) for t in texts]
     assert [i for i, (a, b) in enumerate(zip(tagged, want, strict=True)) if a != b] == []

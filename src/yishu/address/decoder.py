@@ -9,10 +9,11 @@ computed for the whole batch at once from arrays of code points:
   tables by pair of ids, the trigram template a hash table, the class pairs 4 x 4 tables;
 * the gazetteer's B/I/E tags come from one ``gazetteer.BatchMatcher`` pass over the joined batch, as
   a 12-bit pattern per character;
-* emissions are summed once per distinct (trigram, pattern) of the batch, then the two outer
-  characters' tables are added per position;
-* ``viterbi.Viterbi`` decodes all addresses in chunks and certifies each path as crfsuite's; an
-  address it cannot certify (a near tie) is tagged by crfsuite.
+* emissions are summed once per distinct (trigram, pattern) of the batch; the Viterbi adds the two
+  outer characters' tables as it gathers each step's scores;
+* ``viterbi.Viterbi`` decodes the addresses (in blocks of ``BLOCK`` characters, longest first) and
+  certifies each path as crfsuite's; an address it cannot certify (a near tie) is tagged by
+  crfsuite. The labels are crfsuite's either way (tests/address/test_decoder.py checks them).
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class Decoder:
         self.ids[[ord(ch) for ch in known]] = np.arange(2, len(known) + 2)
         chars = [None, None, *known]
         self.width = len(chars)
+        if self.width**3 * 4096 >= 2**63:  # the key of a (trigram, pattern) is one int64
+            raise ValueError(f"{self.width:,} characters in the model's features: too many to pack")
 
         def by_char(name: str, extra: str | None = None, flagged=()) -> np.ndarray:
             out = weights[[table.get(name, {}).get(ch, 0) if ch else 0 for ch in chars]]
