@@ -25,6 +25,7 @@ import numpy as np
 
 TOLERANCE = 1e-6
 CHUNK = 8192  # sequences decoded together (fewer numpy calls per sequence)
+DENSE = 32  # up to this many sequences in a step, the step is computed densely
 
 
 class Viterbi:
@@ -51,12 +52,16 @@ class Viterbi:
 
     def _step(self, prev: np.ndarray) -> np.ndarray:
         """max over i of prev[i] + T[i, j], for every label j and column of ``prev`` (labels x batch)."""
+        if prev.shape[1] <= DENSE:  # a few sequences: one dense max costs less than many small calls
+            return (prev[:, None, :] + self.transitions[:, :, None]).max(axis=0)
         reach, src, value = self.layers[0]
         out = prev[src]
         out += value
         for reach, src, value in self.layers[1:]:
             head = out[:reach]
-            np.maximum(head, prev[src] + value, out=head)
+            scored = prev[src]
+            scored += value
+            np.maximum(head, scored, out=head)
         # ``out`` (labels in sorted order) is now the best over the labels with a weight into j; the
         # best over the others is the best delta, unless the first label a of best delta has a
         # negative weight into j: then it is at most the best delta of the labels other than a
