@@ -33,7 +33,9 @@ def ccks(shared) -> list[str]:
     return random.Random(5).sample(texts, 3000)
 
 
-def test_decoder_labels_are_crfsuites_on_3000_ccks_addresses(ccks):
+@pytest.mark.parametrize("dense", [0, viterbi.DENSE])
+def test_decoder_labels_are_crfsuites_on_3000_ccks_addresses(ccks, dense, monkeypatch):
+    monkeypatch.setattr(viterbi, "DENSE", dense)
     parser = default_parser()
     parser.parse_many(["芝罘区南大街100号"] * 70 + ccks[:70])  # builds the decoder
     decoder = parser._decoder
@@ -69,8 +71,10 @@ def _brute_force(emissions: np.ndarray, transitions: np.ndarray) -> tuple[list[i
     return list(scores[0][1]), scores[0][0] - scores[1][0]
 
 
+@pytest.mark.parametrize("dense", [0, 1000])  # the sparse step, and the dense one for few sequences
 @pytest.mark.parametrize("zeros", [0.0, 0.5, 0.9, 1.0])
-def test_viterbi_finds_the_best_path_by_enumeration(zeros):
+def test_viterbi_finds_the_best_path_by_enumeration(zeros, dense, monkeypatch):
+    monkeypatch.setattr(viterbi, "DENSE", dense)
     rng = np.random.default_rng(7)
     size = 4
     for _trial in range(30):
