@@ -70,10 +70,10 @@ def matches(text: str) -> list[tuple[int, int, str, frozenset]]:
 
 class HashTable:
     """A fixed map of non-negative int64 keys to int64 values, looked up for a whole array at once
-    (open addressing, linear probing, at most half full); a missing key gives 0."""
+    (open addressing, linear probing, at most a quarter full); a missing key gives 0."""
 
     def __init__(self, keys: np.ndarray, values: np.ndarray):
-        bits = max(4, int(2 * len(keys)).bit_length())
+        bits = max(4, int(4 * len(keys)).bit_length())
         self.shift = np.uint64(64 - bits)
         self.keys = np.full(1 << bits, -1, dtype=np.int64)
         self.values = np.zeros(1 << bits, dtype=np.int64)
