@@ -120,6 +120,13 @@ def test_batch_matcher_finds_what_matches_finds(ccks):
     assert len(start) == len(want) > 3000
 
 
+def test_batches_without_a_division_name():
+    parser = default_parser()
+    texts = [f"room {i}" for i in range(70)]  # no character of any division name
+    assert parser.parse_many(texts) == [parser._parse(t) for t in texts]
+    assert [len(a) for a in gazetteer.BatchMatcher().matches(np.zeros(0, dtype=np.int64))] == [0, 0, 0]
+
+
 def test_hash_table_maps_every_key_and_nothing_else():
     rng = np.random.default_rng(3)
     keys = np.unique(rng.integers(0, 2**40, 5000))

@@ -156,11 +156,12 @@ class BatchMatcher:
     def find(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every occurrence of a name in ``codes``: (start, end, trie node), end exclusive."""
         ids = self.char_id[codes]
-        if ids[-1]:
+        if not ids.size or ids[-1]:
             ids = np.append(ids, 0)  # a walk stops at the end
         starts = np.flatnonzero(self.root[ids])
         node = self.root[ids[starts]]
-        found_start, found_end, found_node = [], [], []
+        nothing = np.zeros(0, dtype=np.int64)
+        found_start, found_end, found_node = [nothing], [nothing], [nothing]
         depth = 1
         while starts.size:
             word = self.labels[node] > 0
