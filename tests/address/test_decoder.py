@@ -166,3 +166,28 @@ def test_same_place_features_against_plain_definitions():
         assert len(f) == len(similarity.FEATURES) == len(similarity.WEIGHTS) and f[0] == 1.0
         assert all(0.0 <= x <= 1.0 for x in f)
         assert f[4] == max(common, default=0) / min(len(a), len(b))
+
+
+def test_decoder_labels_are_crfsuites_on_perturbed_addresses(ccks):
+    """CCKS addresses with odd characters inserted (full width, ligatures, emoji, outside the BMP,
+    the padding characters), and short strings of them alone."""
+    parser = default_parser()
+    rng = random.Random(3)
+    odd = [
+        *"0123456789abcXYZ-_/#()（）．，、　 ^$省市区县镇路号栋单元室村组",
+        "ﬁ",
+        "①",
+        "Ⅻ",
+        "😀",
+        "𠀀",
+        "ｱ",
+        "²",
+    ]
+    texts = []
+    for base in ccks[:1500]:
+        chars = list(base)
+        for _ in range(rng.randint(0, 4)):
+            chars.insert(rng.randint(0, len(chars)), rng.choice(odd))
+        texts.append("".join(chars))
+    texts += ["".join(rng.choice(odd) for _ in range(rng.randint(1, 10))) for _ in range(300)]
+    assert parser.parse_many(texts) == [parser._parse(t) for t in texts]
