@@ -61,7 +61,7 @@ def organisation_keys(con: duckdb.DuckDBPyConnection) -> None:
         """
         CREATE OR REPLACE TABLE link_organisation_key AS
         WITH keyed AS (
-            SELECT name_key, uscc, any_value(representative) AS representative
+            SELECT name_key, uscc, min(representative) AS representative
             FROM link_organisation WHERE uscc IS NOT NULL GROUP BY ALL
         ), scored AS (
             SELECT o.record_id, k.uscc,
@@ -70,7 +70,7 @@ def organisation_keys(con: duckdb.DuckDBPyConnection) -> None:
                    count(*) OVER (PARTITION BY o.record_id) AS candidates
             FROM link_organisation o JOIN keyed k USING (name_key) WHERE o.uscc IS NULL
         ), best AS (
-            SELECT record_id, arg_max(uscc, score) AS uscc, max(score) AS score, any_value(candidates) AS candidates,
+            SELECT record_id, first(uscc ORDER BY score DESC, uscc) AS uscc, max(score) AS score, any_value(candidates) AS candidates,
                    count(*) FILTER (WHERE score = (SELECT max(s2.score) FROM scored s2 WHERE s2.record_id = scored.record_id)) AS ties
             FROM scored GROUP BY record_id
         )

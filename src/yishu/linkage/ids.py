@@ -106,7 +106,7 @@ def assign(con: duckdb.DuckDBPyConnection, entity_type: str, clusters: str, run_
     con.execute(
         f"""
         INSERT OR REPLACE INTO link_fingerprint
-        SELECT ?, c.fingerprint, any_value(i.entity_id), ? FROM {clusters} c JOIN cluster_id i USING (cluster)
+        SELECT ?, c.fingerprint, min(i.entity_id), ? FROM {clusters} c JOIN cluster_id i USING (cluster)
         GROUP BY c.fingerprint
         """,
         [entity_type, run_id],

@@ -58,8 +58,9 @@ def _person_clusters(con, threshold: float) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE adopted AS
-        SELECT s.a AS record_id, arg_max(k.key, s.match_weight) AS key, max(s.match_probability) AS p,
-               arg_max(s.b, s.match_weight) AS partner
+        SELECT s.a AS record_id, first(k.key ORDER BY s.match_weight DESC, s.b) AS key,
+               max(s.match_probability) AS p,
+               first(s.b ORDER BY s.match_weight DESC, s.b) AS partner  -- ties go to the smaller record id
         FROM scored s JOIN link_person_key k ON k.record_id = s.b
         WHERE s.a IN ({keyless}) AND s.a NOT IN ({detached})
         GROUP BY s.a
