@@ -28,6 +28,9 @@ def serve(
     engine = ws.engine()
     controlplane.upgrade(engine)  # a workspace made before the share service gets its tables
     application = create_app(ws, engine)
+    from yishu.console import mount  # the web console under /console (issue 9)
+
+    mount(application, ws)
     host = host or ws.settings["host"]
     port = port or ws.settings["port"]
     console.print(

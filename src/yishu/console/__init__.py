@@ -42,6 +42,12 @@ def mount(app: FastAPI, ws: Workspace, engine=None) -> None:
     for module in (auth, home, catalogue, base, tasks, sharing, audit):
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
 
+    if not any(getattr(r, "path", None) == "/" for r in app.routes):
+
+        @app.get("/", include_in_schema=False)
+        def _root():
+            return RedirectResponse(url("/"), status_code=307)
+
     @app.get(PREFIX, include_in_schema=False)
     def _console_root():
         return RedirectResponse(url("/"), status_code=307)

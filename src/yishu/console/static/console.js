@@ -5,7 +5,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var value = form.querySelector("[data-enter-value]");
     if (!value) return;
     var sync = function () {
-      var chosen = form.querySelector("input[name=action]:checked");
+      var chosen = form.querySelector("input[name=choice]:checked");
       var enter = chosen && chosen.value === "enter";
       value.hidden = !enter;
       var input = value.querySelector("input");

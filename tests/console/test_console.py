@@ -1,0 +1,161 @@
+"""The console without a browser: message catalogues, jurisdiction names, task answers, routing,
+and assets that never point off the machine."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+from pathlib import Path
+
+import city
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from yishu.console import jurisdiction, messages
+from yishu.console import tasks as answers
+
+PACKAGE = Path(resources.files("yishu.console"))
+
+
+def test_both_catalogues_have_the_same_keys_and_no_empty_message():
+    zh, en = messages.catalogue("zh"), messages.catalogue("en")
+    assert set(zh) == set(en)
+    assert all(v.strip() for v in zh.values()) and all(v.strip() for v in en.values())
+    # the same placeholders in both languages
+    fields = re.compile(r"\{(\w+)\}")
+    assert {k: sorted(fields.findall(v)) for k, v in zh.items()} == {
+        k: sorted(fields.findall(v)) for k, v in en.items()
+    }
+    # Chinese is Chinese: every zh message but the language switch has a CJK character
+    assert [k for k, v in zh.items() if not re.search(r"[\u4e00-\u9fff]", v)] == ["app.switch_language"]
+
+
+def test_every_literal_key_in_templates_and_code_exists():
+    zh = messages.catalogue("zh")
+    used = set()
+    for path in [*PACKAGE.joinpath("templates").glob("*.html"), *PACKAGE.rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        # t("a.b") or t("a.b", n=...) (not a prefix completed at run time: t("entity." ~ type))
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_.0-9]+)["']\s*[,)]""", text))
+    assert used, "no message keys found: the pattern is wrong"
+    assert sorted(used - set(zh)) == []
+
+
+def test_a_missing_key_is_an_error_not_a_fallback():
+    t = messages.Translator("zh")
+    with pytest.raises(KeyError, match="i18n/zh.json"):
+        t("no.such.key")
+    assert messages.Translator("fr").lang == "zh"  # unknown language: the default
+
+
+@pytest.mark.parametrize(
+    ("code", "zh", "level"),
+    [("3706", "烟台市", "city"), ("370602", "芝罘区", "district"), ("370602001", "向阳街道", "township"),
+     ("370602001001", "友谊街社区", "community"), ("370602001001003", "友谊街社区第3网格", "grid")],
+)  # fmt: skip
+def test_jurisdiction_names_and_levels(code, zh, level):
+    assert jurisdiction.name(code) == zh
+    assert jurisdiction.level(code) == level
+    assert jurisdiction.path(code)[-1] == code and jurisdiction.path(code)[0] == "3706"
+
+
+def test_within_is_by_prefix_and_unknown_is_city_wide_only():
+    assert jurisdiction.within("370602001001001", "370602001")
+    assert not jurisdiction.within("370602001002001", "370602001001")
+    assert jurisdiction.within(None, None) and not jurisdiction.within(None, "3706")
+
+
+def test_assets_never_leave_the_machine():
+    """No CDN: no template, stylesheet or script names an http(s) address or protocol-relative URL."""
+    for path in [*PACKAGE.joinpath("templates").glob("*.html"), *PACKAGE.joinpath("static").iterdir()]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"https?://|(src|href)=\"//|url\(\s*['\"]?//|@import", text), path.name
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    ws = city.build(tmp_path_factory.mktemp("tasks") / "home")
+    city.add_users(ws)
+    return ws
+
+
+def _task(ws, task_id):
+    engine = ws.engine()
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT * FROM verification_task WHERE task_id = :t"), {"t": task_id}
+        ).one()
+    engine.dispose()
+    return row
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [({"action": "guess"}, "unknown action"), ({"action": "enter", "value": "  "}, "needs a value"),
+     ({"action": "choose"}, "needs a value")],
+)  # fmt: skip
+def test_malformed_answers_are_refused(ws, answer, message):
+    with pytest.raises(answers.TaskError, match=message):
+        answers.answer(ws, "T3", answer, "wangge")
+    assert _task(ws, "T3").status == "open"
+
+
+def test_an_answer_is_recorded_once(ws):
+    stored = answers.answer(ws, "T4", {"action": "moved", "value": "ignored"}, "wangge")
+    assert stored == {"action": "moved", "value": None}
+    row = _task(ws, "T4")
+    assert (row.status, row.answered_by, json.loads(row.answer)) == ("answered", "wangge", stored)
+    with pytest.raises(answers.TaskError, match="not open"):
+        answers.answer(ws, "T4", {"action": "deceased"}, "wangge")
+    with pytest.raises(answers.TaskError, match="no verification task"):
+        answers.answer(ws, "T404", {"action": "deceased"}, "wangge")
+
+
+@pytest.fixture(scope="module")
+def client(ws):
+    from yishu.console import mount
+    from yishu.server.app import create_app
+
+    app = create_app(ws)
+    mount(app, ws)
+    mount(app, ws)  # idempotent
+    return TestClient(app, base_url="http://127.0.0.1")
+
+
+def test_pages_need_a_session_and_keep_where_they_were_going(client):
+    r = client.get("/console/base?type=house", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/console/login?next=/console/base%3Ftype%3Dhouse"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/console/"
+
+
+def test_login_refuses_an_outside_next(client):
+    r = client.post("/console/login", data={"username": "admin", "password": city.PASSWORD,
+                                            "next": "https://evil.example/"}, follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"] == "/console/"
+    client.cookies.clear()
+
+
+def test_static_files_and_chinese_404(client):
+    css = client.get("/console/static/console.css")
+    assert css.status_code == 200 and "@media (max-width: 640px)" in css.text
+    r = client.get("/console/no-such-page")
+    assert (
+        r.status_code == 404 and "页面不存在" in r.text and r.headers["content-type"].startswith("text/html")
+    )
+    assert client.get("/api/v1/no-such-endpoint").headers["content-type"].startswith("application/json")
+
+
+def test_task_answer_over_http_and_grid_scope(client, ws):
+    client.post("/console/login", data={"username": "wangge", "password": city.PASSWORD})
+    r = client.post("/console/tasks/T3", data={"choice": "choose:0"}, follow_redirects=False)
+    assert r.status_code == 403 and "不在您的辖区内" in r.text  # T3 is in another grid
+    assert _task(ws, "T3").status == "open"
+    r = client.post("/console/tasks/T1", data={"choice": "enter", "value": ""}, follow_redirects=False)
+    assert r.status_code == 400 and "无法提交" in r.text
+    r = client.post("/console/tasks/T1", data={"choice": "choose:1"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert json.loads(_task(ws, "T1").answer) == {"action": "choose", "value": "13912345678"}
+    client.cookies.clear()
