@@ -54,13 +54,8 @@ class Labels:
         return self.attribute(f"{entity_type}.{column}")
 
     def source(self, source: str) -> str:
-        """Sources are named in Chinese in the catalogue; the English console shows the resource name."""
-        if self.t.lang == "zh":
-            return source
-        try:
-            return f"{source} ({self.catalogue.resource_for_source(source).code})"
-        except KeyError:
-            return source
+        """Sources are proper names (公安户籍人口): shown as they are in both languages."""
+        return source
 
     def code(self, group: str, value: str | None) -> str:
         if value is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,13 +39,16 @@ class Viewer:
 
 
 # Which roles see which part of the console (the share service enforces the data behind it).
+TASK_ROLES = ("grid_worker", "township_staff", "bureau_admin", "bureau_operator")
+APPROVER_ROLES = ("bureau_admin", "bureau_operator", "provider_officer")
+AUDIT_ROLES = ("auditor", "bureau_admin")
 NAV = (
     ("home", "/", None),
     ("catalogue", "/catalogue", None),
     ("base", "/base", None),
     ("sharing", "/sharing", None),
-    ("tasks", "/tasks", ("grid_worker", "township_staff", "bureau_admin", "bureau_operator")),
-    ("audit", "/audit", ("auditor", "bureau_admin")),
+    ("tasks", "/tasks", TASK_ROLES),
+    ("audit", "/audit", AUDIT_ROLES),
 )
 
 
@@ -76,7 +80,12 @@ def _num(value: Any) -> str:
     return "—" if value is None else f"{value:,}"
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
 env.filters["time"] = _fmt_time
+env.filters["json"] = _json
 env.filters["pct"] = _pct
 env.filters["num"] = _num
 

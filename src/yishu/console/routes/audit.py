@@ -1,6 +1,8 @@
-"""审计日志: the hash-chained audit log for auditors, with the chain's status."""
+"""审计日志: the hash-chained audit log for auditors, newest first, with the chain's status."""
 
 from __future__ import annotations
+
+import json
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
@@ -9,29 +11,37 @@ from starlette.requests import Request
 from yishu.audit import chain
 from yishu.console import share
 from yishu.console.state import Console, console
-from yishu.console.web import Viewer, render
+from yishu.console.web import AUDIT_ROLES, Viewer, render
+from yishu.share.tables import audit_log
 
 router = APIRouter()
 PAGE = 100
 
 
+def records(engine: sa.Engine, before: int | None, actor: str | None, limit: int = PAGE) -> list[dict]:
+    """Records with sequence number below ``before`` (all if None), of ``actor`` if given, newest first."""
+    query = sa.select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
+    if before:
+        query = query.where(audit_log.c.seq < before)
+    if actor:
+        query = query.where(audit_log.c.actor_name == actor)
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    for r in rows:
+        r["query"] = json.loads(r["query"])
+        r["entity_ids"] = json.loads(r["entity_ids"])
+    return rows
+
+
 @router.get("/audit")
 def audit(request: Request, before: int = 0, actor: str = "", viewer: Viewer = Depends(share.viewer),
           c: Console = Depends(console)):  # fmt: skip
-    share.require_role(request, c, viewer, ("auditor", "bureau_admin"), "audit log")
-    with c.engine.connect() as conn:
-        head = conn.execute(sa.text("SELECT seq FROM audit_head WHERE id = 1")).scalar() or 0
-    before = before if 0 < before <= head + 1 else head + 1
-    records = chain.read(c.engine, after=max(0, before - 1 - PAGE), limit=PAGE)
-    records = [r for r in records if r["seq"] < before]
-    if actor.strip():
-        records = [r for r in records if (r["actor_name"] or "") == actor.strip()]
-    records.reverse()
+    share.require_role(request, c, viewer, AUDIT_ROLES, "audit log")
+    actor = actor.strip()
     status = chain.verify(c.engine)
-    # Reading the audit log is itself an access worth recording (after the check, so it sees itself next time).
-    share.record(
-        request, c, viewer, "GET", request.url.path, 200, dict(request.query_params), rows=len(records)
-    )
-    oldest = min((r["seq"] for r in records), default=before)
-    return render(request, "audit.html", viewer, records=records, status=status, head=head, actor=actor,
-                  older=oldest if oldest > 1 else None, newer=before + PAGE if before <= head else None)  # fmt: skip
+    page = records(c.engine, before or None, actor or None)
+    older = page[-1]["seq"] if len(page) == PAGE else None
+    # Reading the audit log is an access too: recorded after the page is read (the next read shows it).
+    share.record(request, c, viewer, "GET", request.url.path, 200, dict(request.query_params), rows=len(page))
+    return render(request, "audit.html", viewer, records=page, status=status, actor=actor, older=older,
+                  first_page=not before)  # fmt: skip

@@ -11,11 +11,10 @@ from yishu.console.errors import NotFound
 from yishu.console.labels import Labels
 from yishu.console.messages import Translator
 from yishu.console.state import Console, console
-from yishu.console.web import Viewer, language, render
+from yishu.console.web import TASK_ROLES, Viewer, language, render
 from yishu.pipeline.schema import ENTITY_TYPES, JURISDICTION_COLUMNS
 
 router = APIRouter()
-TASK_ROLES = ("grid_worker", "township_staff", "bureau_admin", "bureau_operator")
 PAGE = 50
 
 # The columns a list shows for each entity type (the entity page shows all of them).

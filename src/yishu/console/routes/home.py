@@ -9,7 +9,7 @@ from yishu.console import charts, data, jurisdiction, share
 from yishu.console.labels import Labels
 from yishu.console.messages import Translator
 from yishu.console.state import Console, console
-from yishu.console.web import Viewer, language, render
+from yishu.console.web import APPROVER_ROLES, TASK_ROLES, Viewer, language, render
 
 router = APIRouter()
 
@@ -36,5 +36,6 @@ def home(request: Request, viewer: Viewer = Depends(share.viewer), c: Console = 
         sources=data.sources(c.engine), runs=data.govern_runs(c.engine, 5), quality=quality, counts=counts,
         release=release, open_tasks=data.tasks(c.engine, scope, "open", 8),
         open_task_count=data.count_tasks(c.engine, scope), approvals=share.pending_approvals(request, c),
-        labels=labels,
+        labels=labels, can_tasks=viewer.has(*TASK_ROLES),
+        can_approve=viewer.has(*APPROVER_ROLES),
     )  # fmt: skip

@@ -13,26 +13,35 @@ from yishu.console.errors import NotFound
 from yishu.console.labels import Labels
 from yishu.console.messages import Translator
 from yishu.console.state import Console, console
-from yishu.console.web import Viewer, language, render, url
+from yishu.console.web import TASK_ROLES, Viewer, language, render, url
 
 router = APIRouter()
-ROLES = ("grid_worker", "township_staff", "bureau_admin", "bureau_operator")
 
 
-def candidates(question: dict) -> list[dict]:
-    """The question's candidate values, each with its sources as a list."""
+def candidates(question: dict, authority: tuple[str, ...] = ()) -> list[dict]:
+    """The question's candidate values, each with its sources as a list (and each source's rank in
+    the authority map for the attribute: 0 = authoritative)."""
     out = []
     for cand in question.get("candidates", []):
         if not isinstance(cand, dict):
             cand = {"value": cand}
         sources = cand.get("sources") or ([cand["source"]] if cand.get("source") else [])
         sources = [s if isinstance(s, dict) else {"source": s} for s in sources]
+        sources = [{**s, "rank": authority.index(s["source"]) if s.get("source") in authority else None}
+                   for s in sources]  # fmt: skip
         out.append({**cand, "sources": sources})
     return out
 
 
+def _authority(catalogue, task: dict) -> tuple[str, ...]:
+    attribute = task.get("attribute") or ""
+    if attribute and "." not in attribute:
+        attribute = f"{task.get('entity_type')}.{attribute}"
+    return catalogue.authority.get(attribute, ())
+
+
 def _task_or_404(request: Request, c: Console, viewer: Viewer, task_id: str, t: Translator) -> dict:
-    share.require_role(request, c, viewer, ROLES, f"task {task_id}")
+    share.require_role(request, c, viewer, TASK_ROLES, f"task {task_id}")
     task = data.task(c.engine, task_id)
     if task is None:
         raise NotFound(t("error.no_task", id=task_id))
@@ -45,7 +54,7 @@ def _task_or_404(request: Request, c: Console, viewer: Viewer, task_id: str, t: 
 @router.get("/tasks")
 def task_list(request: Request, status: str = "open", done: str = "", viewer: Viewer = Depends(share.viewer),
               c: Console = Depends(console)):  # fmt: skip
-    share.require_role(request, c, viewer, ROLES, "tasks")
+    share.require_role(request, c, viewer, TASK_ROLES, "tasks")
     t = Translator(language(request))
     status = status if status in ("open", "answered", "all") else "open"
     rows = data.tasks(c.engine, viewer.jurisdiction or None, None if status == "all" else status)
@@ -58,8 +67,9 @@ def task_page(request: Request, task_id: str, error: str = "", viewer: Viewer = 
               c: Console = Depends(console)):  # fmt: skip
     t = Translator(language(request))
     task = _task_or_404(request, c, viewer, task_id, t)
-    return render(request, "task.html", viewer, task=task, candidates=candidates(task["question"]),
-                  error=error, labels=Labels(c.catalogue(), t), actions=answers.ACTIONS)  # fmt: skip
+    catalogue = c.catalogue()
+    return render(request, "task.html", viewer, task=task, candidates=candidates(task["question"],
+                  _authority(catalogue, task)), error=error, labels=Labels(catalogue, t))  # fmt: skip
 
 
 @router.post("/tasks/{task_id}")
@@ -79,8 +89,7 @@ def task_answer(request: Request, task_id: str, choice: str = Form(""), value: s
         stored = answers.answer(c.ws, task_id, answer, viewer.username, engine=c.engine)
     except answers.TaskError as exc:
         return render(request, "task.html", viewer, status_code=400, task=task, candidates=cands,
-                      error=t("tasks.answer_error", detail=str(exc)), labels=Labels(c.catalogue(), t),
-                      actions=answers.ACTIONS)  # fmt: skip
+                      error=t("tasks.answer_error", detail=str(exc)), labels=Labels(c.catalogue(), t))  # fmt: skip
     share.record(request, c, viewer, "POST", url(f"/tasks/{task_id}"), 200, {"answer": stored},
                  entity_ids=[task["entity_id"]] if task["entity_id"] else [])  # fmt: skip
     return RedirectResponse(url(f"/tasks?done={task_id}"), status_code=303)
