@@ -62,6 +62,9 @@ class AuditEntry:
     at: datetime | None = None
 
     def as_record(self, algorithm: str) -> dict:
+        def small(n):  # an id that is not a 32-bit positive integer is not an id of ours
+            return n if isinstance(n, int) and 0 < n < 2**31 else None
+
         ids = self.entity_ids
         if ids is not None and len(ids) > MAX_ENTITY_IDS:
             ids_text = json.dumps({"first": ids[:MAX_ENTITY_IDS], "total": len(ids)}, ensure_ascii=False)
@@ -69,11 +72,11 @@ class AuditEntry:
             ids_text = json.dumps(ids if ids is not None else [], ensure_ascii=False)
         return {
             "at": (self.at or datetime.now(UTC)).isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id, "actor_name": self.actor_name, "grant_id": self.grant_id,
+            "actor_id": small(self.actor_id), "actor_name": self.actor_name, "grant_id": small(self.grant_id),
             "purpose": self.purpose, "method": self.method, "endpoint": self.endpoint[:2000],
             "query": json.dumps(self.query, ensure_ascii=False, sort_keys=True, default=str)[:20000],
-            "status": int(self.status), "rows": self.rows, "entity_ids": ids_text,
-            "release_id": self.release_id, "client": (self.client or "")[:64] or None, "algorithm": algorithm,
+            "status": int(self.status), "rows": self.rows if self.rows is None or 0 <= self.rows < 2**31 else None, "entity_ids": ids_text,
+            "release_id": small(self.release_id), "client": (self.client or "")[:64] or None, "algorithm": algorithm,
         }  # fmt: skip
 
 

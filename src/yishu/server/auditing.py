@@ -55,17 +55,23 @@ class AuditWriter:
                     stop = True
                     break
                 batch.append(nxt)
-            try:
-                seqs = self.log.append_many([e for e, _ in batch])
-            except Exception as exc:  # every waiting request fails closed
-                log.exception("audit append failed")
-                for _, f in batch:
-                    f.set_exception(exc)
-            else:
-                for (_, f), seq in zip(batch, seqs, strict=True):
-                    f.set_result(seq)
+            self._append(batch)
             if stop:
                 return
+
+    def _append(self, batch: list) -> None:
+        try:
+            seqs = self.log.append_many([e for e, _ in batch])
+        except Exception as exc:
+            if len(batch) > 1:  # one bad record must not fail the others: one by one
+                for item in batch:
+                    self._append([item])
+                return
+            log.exception("audit append failed")
+            batch[0][1].set_exception(exc)  # that request fails closed
+        else:
+            for (_, f), seq in zip(batch, seqs, strict=True):
+                f.set_result(seq)
 
     def close(self) -> None:
         with self._lock:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from yishu.server.security import COOKIE, Principal, authenticate, client_key, rate_limit, require, state
+from yishu.server.security import COOKIE, Id, Principal, authenticate, client_key, rate_limit, require, state
 from yishu.share import auth
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -81,7 +81,7 @@ def list_tokens(request: Request) -> list[dict]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, request: Request) -> None:
+def revoke_token(token_id: Id, request: Request) -> None:
     """Revoke one of the caller's tokens, effective at once."""
     p = authenticate(request)
     auth.revoke_token(state(request).engine, p.user.user_id, token_id)

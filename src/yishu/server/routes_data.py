@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
-from yishu.server.security import Principal, require, state
+from yishu.server.security import Id, Principal, require, state
 from yishu.share import applications as apps
 from yishu.share import data as share_data
 
@@ -41,7 +41,7 @@ def _audit_rows(request: Request, records: list[dict]) -> None:
 
 
 @router.get("/records")
-def list_records(grant_id: int, p: Reader, request: Request, filter: Filters = None, sort: Sort = None,  # noqa: A002
+def list_records(grant_id: Id, p: Reader, request: Request, filter: Filters = None, sort: Sort = None,  # noqa: A002
                  limit: Annotated[int, Query(ge=1, le=share_data.MAX_LIMIT)] = 50,
                  offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict:  # fmt: skip
     """Granted fields of the rows in the grant's jurisdiction, filtered, sorted and paged."""
@@ -52,7 +52,7 @@ def list_records(grant_id: int, p: Reader, request: Request, filter: Filters = N
 
 
 @router.get("/records/{entity_id}")
-def get_record(grant_id: int, entity_id: str, p: Reader, request: Request) -> dict:
+def get_record(grant_id: Id, entity_id: str, p: Reader, request: Request) -> dict:
     """One entity by its id."""
     data, v = _view(request, p, grant_id)
     record = share_data.get_record(data, v, entity_id)
@@ -61,7 +61,7 @@ def get_record(grant_id: int, entity_id: str, p: Reader, request: Request) -> di
 
 
 @router.get("/records/{entity_id}/profile")
-def get_profile(grant_id: int, entity_id: str, p: Reader, request: Request) -> dict:
+def get_profile(grant_id: Id, entity_id: str, p: Reader, request: Request) -> dict:
     """一人一档 / 一企一档: the granted attributes with the provenance of each, masked likewise."""
     data, v = _view(request, p, grant_id)
     result = share_data.profile(data, v, entity_id)
@@ -69,7 +69,7 @@ def get_profile(grant_id: int, entity_id: str, p: Reader, request: Request) -> d
     return result
 
 
-def _lookup(request: Request, p: Principal, grant_id: int, key: str, value: str) -> dict:
+def _lookup(request: Request, p: Principal, grant_id: Id, key: str, value: str) -> dict:
     request.state.audit["query"] = {"key": key, "value": value}
     data, v = _view(request, p, grant_id)
     records = share_data.find_by_key(data, v, key, value)
@@ -78,18 +78,18 @@ def _lookup(request: Request, p: Principal, grant_id: int, key: str, value: str)
 
 
 @router.get("/lookup/citizen-id/{citizen_id}")
-def by_citizen_id(grant_id: int, citizen_id: str, p: Reader, request: Request) -> dict:
+def by_citizen_id(grant_id: Id, citizen_id: str, p: Reader, request: Request) -> dict:
     """People with this citizen ID (exact; the key searched is audited)."""
     return _lookup(request, p, grant_id, "citizen_id", citizen_id)
 
 
 @router.get("/lookup/credit-code/{credit_code}")
-def by_credit_code(grant_id: int, credit_code: str, p: Reader, request: Request) -> dict:
+def by_credit_code(grant_id: Id, credit_code: str, p: Reader, request: Request) -> dict:
     """Organisations with this unified social credit code (exact; audited)."""
     return _lookup(request, p, grant_id, "uscc", credit_code)
 
 
-def _export(request: Request, p: Principal, grant_id: int, filters, sort):
+def _export(request: Request, p: Principal, grant_id: Id, filters, sort):
     st = state(request)
     data, v = _view(request, p, grant_id)
     sql, params, total, ids = share_data.export_query(
@@ -101,7 +101,7 @@ def _export(request: Request, p: Principal, grant_id: int, filters, sort):
 
 
 @router.get("/export.csv", response_class=StreamingResponse)
-def export_csv(grant_id: int, p: Reader, request: Request, filter: Filters = None, sort: Sort = None):  # noqa: A002
+def export_csv(grant_id: Id, p: Reader, request: Request, filter: Filters = None, sort: Sort = None):  # noqa: A002
     """Every matching row as UTF-8 CSV (with BOM), streamed."""
     data, sql, params = _export(request, p, grant_id, filter, sort)
 
@@ -126,7 +126,7 @@ def export_csv(grant_id: int, p: Reader, request: Request, filter: Filters = Non
 
 
 @router.get("/export.parquet", response_class=StreamingResponse)
-def export_parquet(grant_id: int, p: Reader, request: Request, filter: Filters = None, sort: Sort = None):  # noqa: A002
+def export_parquet(grant_id: Id, p: Reader, request: Request, filter: Filters = None, sort: Sort = None):  # noqa: A002
     """Every matching row as Parquet, written in batches to a spooled file and streamed."""
     import pyarrow.parquet as pq
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from yishu.server.security import Principal, require, state
+from yishu.server.security import Id, Principal, require, state
 from yishu.share import applications as apps
 from yishu.share.errors import ShareError
 
@@ -66,14 +66,14 @@ def list_applications(p: Applicant, request: Request,
 
 
 @router.get("/applications/{application_id}")
-def get_application(application_id: int, p: Applicant, request: Request) -> dict:
+def get_application(application_id: Id, p: Applicant, request: Request) -> dict:
     """One application with its decisions and grant."""
     st = state(request)
     return apps.read_application(st.engine, st.catalogue(), p.user, application_id)
 
 
 @router.post("/applications/{application_id}/decisions")
-def decide(application_id: int, body: DecisionBody, p: Approver, request: Request) -> dict:
+def decide(application_id: Id, body: DecisionBody, p: Approver, request: Request) -> dict:
     """Approve or reject at the waiting stage (provider, then bureau); the reason is recorded."""
     st = state(request)
     request.state.audit["query"] = {"decision": body.decision, "reason": body.reason}
@@ -82,7 +82,7 @@ def decide(application_id: int, body: DecisionBody, p: Approver, request: Reques
 
 
 @router.post("/applications/{application_id}/withdraw", status_code=204)
-def withdraw(application_id: int, body: ReasonBody, p: Applicant, request: Request) -> None:
+def withdraw(application_id: Id, body: ReasonBody, p: Applicant, request: Request) -> None:
     """The applicant withdraws a pending application."""
     apps.withdraw(state(request).engine, p.user, application_id, body.reason)
 
@@ -94,7 +94,7 @@ def list_grants(p: Applicant, request: Request) -> list[dict]:
 
 
 @router.get("/grants/{grant_id}")
-def get_grant(grant_id: int, p: Applicant, request: Request) -> dict:
+def get_grant(grant_id: Id, p: Applicant, request: Request) -> dict:
     """One grant: fields (with masking), jurisdiction, purpose, expiry, revocation."""
     for g in apps.grants_of(state(request).engine, p.user):
         if g.grant_id == grant_id:
@@ -103,7 +103,7 @@ def get_grant(grant_id: int, p: Applicant, request: Request) -> dict:
 
 
 @router.post("/grants/{grant_id}/revoke")
-def revoke(grant_id: int, body: ReasonBody, p: Approver, request: Request) -> dict:
+def revoke(grant_id: Id, body: ReasonBody, p: Approver, request: Request) -> dict:
     """Revoke a grant, effective at once (the bureau or the providing department)."""
     st = state(request)
     request.state.audit["grant_id"] = grant_id

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Path, Request
 
 from yishu.share import auth
 from yishu.share.errors import ShareError
 from yishu.share.users import User
 
 COOKIE = "yishu_session"
+Id = Annotated[int, Path(ge=1, le=2**31 - 1, description="a positive 32-bit id")]
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def build_sample_release(ws, persons: int = 300, organisations: int = 60, houses
         row = dict.fromkeys(ORGANISATION)
         row.update({"uscc": code, "name": f"黄石{rng.choice(ROADS)}{i + 1}号商贸有限公司", "kind": "有限责任公司",
                     "legal_representative": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
-                    "registered_address": _address(rng, grid or cells[0]), "established": "2015-06-01",
+                    "registered_address": _address(rng, grid or cells[0]), "established": f"{rng.randint(1990, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
                     "status": "存续", "industry": "F", "employees": str(rng.randint(1, 500))})  # fmt: skip
         entity = f"O{i + 1:07d}"
         orgs.append({ENTITY_KEY: entity, **row, **_place(grid)})
