@@ -257,3 +257,52 @@ def test_no_request_leaves_the_machine(login):
     for path in MAIN_PAGES:
         s.goto(path)
     assert outside == []
+
+
+def test_apply_through_the_form(login, console_ws):
+    s = login("minzheng")
+    s.goto(f"/catalogue/{WG}")
+    s.page.get_by_role("link", name="申请共享").click()
+    s.page.get_by_role("group", name="字段", exact=True).get_by_label("姓名").check()
+    s.page.get_by_role("group", name="字段", exact=True).get_by_label("手机").check()
+    s.page.get_by_label("用途").fill("高龄津贴入户核查")
+    s.page.get_by_label("法律依据").fill("《老年人权益保障法》")
+    s.page.get_by_role("button", name="提交申请").click()
+    assert s.page.get_by_role("status").inner_text() == "申请已提交。"
+    assert s.page.locator("#application-status").get_attribute("data-status") == "pending_provider"
+    assert "姓名、手机" in s.page.locator("#main").inner_text()
+
+
+def test_refused_application_shows_the_share_service_rule(login):
+    s = login("minzheng")
+    s.goto(f"/sharing/apply?resource={GA}")
+    s.page.get_by_label("用途").fill("核查")
+    s.page.get_by_label("法律依据").fill("依据")
+    s.page.get_by_role("button", name="提交申请").click()  # no field chosen
+    alert = s.page.get_by_role("alert").inner_text()
+    assert alert.startswith("未能完成：") and "application.fields" in alert
+
+
+def test_api_token_is_shown_once_and_can_be_revoked(login):
+    s = login("jiedao")
+    s.goto("/sharing")
+    s.page.get_by_label("令牌名称").fill("街道报表")
+    s.page.get_by_label("有效天数").fill("7")
+    s.page.get_by_role("button", name="生成令牌").click()
+    secret = s.page.locator("#new-token").inner_text()
+    assert secret.startswith("ys_") and len(secret) > 40
+    s.page.reload()
+    assert s.page.locator("#new-token").count() == 0  # shown once
+    s.page.get_by_role("button", name="撤销 街道报表").click()
+    assert s.page.get_by_role("status").inner_text() == "令牌已撤销。"
+    import urllib.request
+
+    request = urllib.request.Request(
+        s.base.removesuffix("/console") + "/api/v1/me", headers={"Authorization": f"Bearer {secret}"}
+    )
+    try:
+        urllib.request.urlopen(request)
+        status = 200
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    assert status == 401  # the revoked token no longer opens the API

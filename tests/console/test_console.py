@@ -159,3 +159,19 @@ def test_task_answer_over_http_and_grid_scope(client, ws):
     assert r.status_code == 303
     assert json.loads(_task(ws, "T1").answer) == {"action": "choose", "value": "13912345678"}
     client.cookies.clear()
+
+
+def test_yishu_serve_mounts_the_console(ws, monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from yishu.cli import app
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda application, **kw: served.update(app=application, **kw))
+    result = CliRunner().invoke(app, ["serve", "--home", str(ws.home), "--port", "8999"])
+    assert result.exit_code == 0, result.output
+    assert served["port"] == 8999
+    http = TestClient(served["app"], base_url="http://127.0.0.1")
+    assert "<title>登录" in http.get("/console/login").text
+    assert http.get("/api/v1/me").status_code == 401  # the share service's API beside it
