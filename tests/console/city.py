@@ -109,7 +109,7 @@ def provenance(persons: list[dict]) -> list[dict]:
 
 
 def _prov(et, eid, attr, value, source, delivery, row, rank, chosen) -> dict:
-    return {"entity_type": et, "entity_id": eid, "attribute": attr, "value": value, "source": source,
+    return {"entity_type": et, "entity_id": eid, "attribute": f"{et}.{attr}", "value": value, "source": source,
             "delivery_id": delivery, "row_number": row, "record_id": f"{source}:{delivery}:{row}",
             "arrived_at": T0 + timedelta(hours=delivery), "authority_rank": rank, "chosen": chosen}  # fmt: skip
 
@@ -120,7 +120,8 @@ def quality() -> list[dict]:
         ("source", "公安户籍人口"): (0.99, 0.98), ("source", "医保参保"): (0.93, 0.85),
         ("source", "网格员采集"): (0.72, 0.64), ("element", "citizen_id"): (0.97, 0.99),
         ("element", "phone"): (0.81, 0.75), ("element", "address"): (0.66, 0.7),
-        ("jurisdiction", "370602001001"): (0.95, 0.9), ("jurisdiction", "370602001002"): (0.78, 0.83),
+        ("district", "370602"): (0.9, 0.88), ("town", "370602001"): (0.9, 0.88),
+        ("community", "370602001001"): (0.95, 0.9), ("community", "370602001002"): (0.78, 0.83),
     }  # fmt: skip
     for (kind, scope), (conformance, completeness) in figures.items():
         for dimension, score in (("conformance", conformance), ("completeness", completeness)):
@@ -130,24 +131,29 @@ def quality() -> list[dict]:
 
 
 def tasks(persons: list[dict]) -> list[dict]:
-    p1, p6, p10 = persons[0], persons[5], persons[9]
+    """Tasks shaped as ``yishu.pipeline.tasks`` writes them (question: candidates and severity)."""
+    p1, p2, p6, p10 = persons[0], persons[1], persons[5], persons[9]
     return [
         {"task_id": "T1", "kind": "conflict", "entity_type": "person", "entity_id": p1["entity_id"],
-         "attribute": "phone", "grid_code": GRID_A, "jurisdiction": GRID_A,
-         "question": {"text": "两个来源的联系电话不一致", "candidates": [
-             {"value": p1["phone"], "sources": [{"source": "网格员采集", "delivery_id": 3, "arrived_at": "2026-11-20T12:00:00+00:00"}]},
-             {"value": "13912345678", "sources": [{"source": "医保参保", "delivery_id": 2, "arrived_at": "2026-11-20T11:00:00+00:00"}]},
+         "attribute": "person.phone", "grid_code": GRID_A, "jurisdiction": GRID_A,
+         "question": {"severity": 0.8, "candidates": [
+             {"value": p1["phone"], "sources": ["网格员采集"], "chosen": True},
+             {"value": "13912345678", "sources": ["医保参保"], "chosen": False},
          ]}},
-        {"task_id": "T2", "kind": "address", "entity_type": "person", "entity_id": persons[1]["entity_id"],
-         "attribute": "actual_address", "grid_code": GRID_A, "jurisdiction": GRID_A,
-         "question": {"text": "实际居住地址无法匹配标准地址", "address": "友谊街2号后院",
-                      "candidates": [{"value": persons[1]["actual_address"], "source": "网格员采集"}]}},
+        {"task_id": "T2", "kind": "address", "entity_type": "person", "entity_id": p2["entity_id"],
+         "attribute": "person.actual_address", "grid_code": GRID_A, "jurisdiction": GRID_A,
+         "question": {"severity": 1.0, "candidates": [
+             {"value": "友谊街2号后院", "level": "road", "reasons": ["no door number"],
+              "community_code": GRID_A[:12]}]}},
         {"task_id": "T3", "kind": "conflict", "entity_type": "person", "entity_id": p6["entity_id"],
-         "attribute": "name", "grid_code": GRID_B, "jurisdiction": GRID_B,
-         "question": {"candidates": [{"value": p6["name"], "source": "公安户籍人口"}, {"value": "杨伟", "source": "医保参保"}]}},
+         "attribute": "person.name", "grid_code": GRID_B, "jurisdiction": GRID_B,
+         "question": {"severity": 0.7, "candidates": [
+             {"value": p6["name"], "sources": ["公安户籍人口"], "chosen": True},
+             {"value": "杨伟", "sources": ["医保参保"], "chosen": False}]}},
         {"task_id": "T4", "kind": "link", "entity_type": "person", "entity_id": p10["entity_id"],
-         "attribute": None, "grid_code": GRID_C, "jurisdiction": GRID_C,
-         "question": {"text": "疑似同一人", "candidates": []}},
+         "attribute": "_link:医保参保:2:10", "grid_code": GRID_C, "jurisdiction": GRID_C,
+         "question": {"severity": 0.28, "candidates": [
+             {"value": "医保参保:2:10", "note": "姓名同音，出生日期一致", "match_probability": 0.72}]}},
     ]  # fmt: skip
 
 
@@ -174,7 +180,7 @@ def build(home: Path) -> Workspace:
         con = duckdb.connect()
         tables = {"person": persons, "house": houses(), "organisation": organisations(),
                   "provenance": provenance(persons), "quality": quality(),
-                  "conflict": [{"entity_type": "person", "entity_id": "P0001", "attribute": "phone",
+                  "conflict": [{"entity_type": "person", "entity_id": "P0001", "attribute": "person.phone",
                                 "chosen_value": persons[0]["phone"], "chosen_source": "网格员采集",
                                 "other_value": "13912345678", "other_source": "医保参保", "severity": 0.8}],
                   "reconciliation": [{"delivery_id": n, "source": s, "rows_in": r, "accepted": r - q,

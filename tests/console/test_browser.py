@@ -139,13 +139,18 @@ def test_same_person_masked_differently_for_two_users(login, artifacts):
         s = login(user)
         s.goto(f"/entity/person/{PERSON['entity_id']}")
         cell = s.page.locator('#attributes tr[data-attribute="citizen_id"] [data-value]')
+        s.page.locator("#attributes details").first.locator("summary").click()  # the other sources' values
         s.shot(artifacts, f"person-{user}")
+        html = s.page.content()
+        assert PERSON["name"] not in html  # 姓名 is masked for both: in the record and in its provenance
+        assert PERSON["phone"] not in html  # not granted to either
         return cell.inner_text()
 
     full = citizen_id("minzheng")  # their grant lifts masking of 公民身份号码
     masked = citizen_id("jiedao")  # theirs does not
     assert full == PERSON["citizen_id"]
     assert masked == PERSON["citizen_id"][:6] + "*" * 8 + PERSON["citizen_id"][-4:]
+    assert full != masked
 
 
 def test_grid_worker_outside_their_grid_gets_403_in_chinese_and_is_audited(login, console_ws, artifacts):

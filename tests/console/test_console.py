@@ -103,14 +103,28 @@ def test_malformed_answers_are_refused(ws, answer, message):
 
 
 def test_an_answer_is_recorded_once(ws):
-    stored = answers.answer(ws, "T4", {"action": "moved", "value": "ignored"}, "wangge")
-    assert stored == {"action": "moved", "value": None}
+    with pytest.raises(answers.TaskError, match="same or different"):
+        answers.answer(ws, "T4", {"action": "moved"}, "wangge")  # a link task asks: the same one?
+    stored = answers.answer(ws, "T4", {"action": "choose", "value": "same"}, "wangge")
+    assert stored == {"action": "choose", "value": "same"}
     row = _task(ws, "T4")
     assert (row.status, row.answered_by, json.loads(row.answer)) == ("answered", "wangge", stored)
     with pytest.raises(answers.TaskError, match="not open"):
-        answers.answer(ws, "T4", {"action": "deceased"}, "wangge")
+        answers.answer(ws, "T4", {"action": "choose", "value": "different"}, "wangge")
     with pytest.raises(answers.TaskError, match="no verification task"):
         answers.answer(ws, "T404", {"action": "deceased"}, "wangge")
+
+
+def test_moved_keeps_the_new_address_and_not_found_keeps_nothing():
+    assert answers.check_answer({"action": "moved", "value": " 烟台市莱山区 "}) == {
+        "action": "moved",
+        "value": "烟台市莱山区",
+    }
+    assert answers.check_answer({"action": "moved", "value": ""}) == {"action": "moved", "value": None}
+    assert answers.check_answer({"action": "not_found", "value": "x"}) == {
+        "action": "not_found",
+        "value": None,
+    }
 
 
 @pytest.fixture(scope="module")

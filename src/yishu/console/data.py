@@ -176,6 +176,17 @@ class ReleaseView:
             entry["score"] = entry["passed"] / entry["measured"] if entry["measured"] else None
         return sorted(out.values(), key=lambda e: (e["score"] is None, e["score"] or 0, e["scope"]))
 
+    def quality_below(self, code: str | None) -> list[dict[str, Any]]:
+        """Quality per jurisdiction one level below ``code`` (districts for the city), inside it.
+
+        The pipeline writes scope kinds district, town, community and grid; a release that wrote
+        the generic kind ``jurisdiction`` is read by code length."""
+        code = code or ""
+        n = jurisdiction.child_length(code) if len(code) in jurisdiction.LENGTHS else 6
+        kind = {6: "district", 9: "town", 12: "community", 15: "grid"}.get(n or 15, "grid")
+        rows = self.quality(kind) or [r for r in self.quality("jurisdiction") if len(r["scope"]) == (n or 15)]
+        return [r for r in rows if r["scope"].startswith(code)]
+
     def reconciliation(self, source: str) -> list[dict[str, Any]]:
         if not self.has("reconciliation"):
             return []
@@ -256,7 +267,7 @@ class ReleaseView:
             return []
         return _duck(
             self.con,
-            "SELECT attribute, value, source, delivery_id, row_number, record_id, arrived_at, authority_rank, "
+            "SELECT attribute, value, source, delivery_id, row_number, record_id, CAST(arrived_at AS VARCHAR) AS arrived_at, authority_rank, "
             "chosen FROM provenance WHERE entity_type = ? AND entity_id = ? "
             "ORDER BY attribute, chosen DESC, authority_rank, arrived_at DESC",
             [entity_type, entity_id],

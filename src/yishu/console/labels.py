@@ -39,6 +39,8 @@ class Labels:
         attribute = task.get("attribute")
         if not attribute:
             return ""
+        if attribute.startswith("_link:"):
+            return self.t("tasks.link")
         return self.attribute(attribute if "." in attribute else f"{task.get('entity_type')}.{attribute}")
 
     def element(self, element_id: str) -> str:

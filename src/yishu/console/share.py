@@ -172,16 +172,30 @@ def mask_rows(request: Request, c: Console, viewer: Viewer, entity_type: str,
     return out, set().union(*masked.values())
 
 
+def attribute_columns(row: dict) -> list[str]:
+    """A golden record's attribute columns: not the key, not placement, not the ``<address>_code``
+    that the pipeline writes beside an address attribute."""
+    from yishu.pipeline.schema import ENTITY_KEY, JURISDICTION_COLUMNS
+
+    return [k for k in row if k != ENTITY_KEY and k not in JURISDICTION_COLUMNS
+            and not (k.endswith("_code") and k[: -len("_code")] in row)]  # fmt: skip
+
+
 def entity_view(request: Request, c: Console, viewer: Viewer, entity_type: str, row: dict,
                 provenance: list[dict]) -> EntityView:  # fmt: skip
-    """一人一档 / 一企一档 as the viewer's grants show it (``yishu.share.data.profile`` per grant)."""
+    """一人一档 / 一企一档 as the viewer's grants show it: ``yishu.share.data.profile`` through each
+    grant. ``provenance`` (the release's rows for this entity) is used only for an attribute the
+    profile returned no candidates for (a release naming provenance ``person.name`` where the share
+    service looks up ``name``), and then masked by the share service's ``mask`` like the attribute."""
     from yishu.pipeline.schema import ENTITY_KEY, JURISDICTION_COLUMNS
     from yishu.share import data
+    from yishu.share.masking import mask
 
     release_data, views = _views(c, _user(request), entity_type)
     shown: dict = {}
     masked: set[str] = set()
     prov: dict[str, list[dict]] = {}
+    kinds: dict[str, str] = {}  # attribute -> masking kind of the grant column that shows it
     grant_ids = []
     for v in views:
         try:
@@ -191,10 +205,19 @@ def entity_view(request: Request, c: Console, viewer: Viewer, entity_type: str, 
         grant_ids.append(v.grant.grant_id)
         before = dict(shown)
         _merge(shown, masked, profile["record"], v.columns)
-        for name, cands in profile["provenance"].items():
+        by_name = {f.get("attribute", "").partition(".")[2]: f.get("masking", "none") for f in v.grant.fields}
+        for name in v.columns:
             if name not in before or shown.get(name) != before.get(name):
-                prov[name] = [{**p, "attribute": name} for p in cands]
-    attributes = [k for k in row if k != ENTITY_KEY and k not in JURISDICTION_COLUMNS]
+                kinds[name] = by_name.get(name, "none") if v.columns[name].masked else "none"
+                prov[name] = [{**p, "attribute": name} for p in profile["provenance"].get(name, [])]
+    for name in shown:
+        if not prov.get(name):
+            prov[name] = [
+                {**p, "attribute": name,
+                 "value": mask(kinds.get(name, "none"), None if p["value"] is None else str(p["value"]))}
+                for p in provenance if p["attribute"] in (name, f"{entity_type}.{name}")
+            ]  # fmt: skip
+    attributes = attribute_columns(row)
     hidden = {a for a in attributes if a not in shown}
     kept = {k: row[k] for k in (ENTITY_KEY, *JURISDICTION_COLUMNS) if k in row}
     shown_row = {**{a: None for a in attributes}, **shown, **kept}

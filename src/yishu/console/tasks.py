@@ -1,21 +1,19 @@
 """Answering verification tasks (核验任务) from the console.
 
-``answer`` is the one place the console writes an answer. It stands in for the governance
-pipeline's ``yishu.pipeline.tasks.answer_task(ws, task_id, answer, user)`` and uses it as soon as
-that exists, so the switch needs no change here.
+``answer`` is the one place the console records an answer: it checks the form's answer and hands
+it to the governance pipeline's ``yishu.pipeline.tasks.answer_task``, which validates it against
+the task (a chosen value must be a candidate, link tasks take same / different, moved and deceased
+apply to people) and writes ``verification_task``.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-
-import sqlalchemy as sa
-
+from yishu.pipeline.tasks import answer_task
 from yishu.workspace import Workspace
 
 ACTIONS = ("choose", "enter", "moved", "deceased", "not_found")
 NEEDS_VALUE = {"choose", "enter"}
+MAY_HAVE_VALUE = {"moved", "deceased"}  # a new address; a death date
 
 
 class TaskError(ValueError):
@@ -23,7 +21,7 @@ class TaskError(ValueError):
 
 
 def check_answer(answer: dict) -> dict:
-    """``{"action": ..., "value": ...}``, with a value exactly for choose and enter."""
+    """``{"action": ..., "value": ...}``: a value for choose and enter, optional for moved and deceased."""
     action = answer.get("action")
     if action not in ACTIONS:
         raise TaskError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
@@ -31,43 +29,15 @@ def check_answer(answer: dict) -> dict:
     value = value.strip() if isinstance(value, str) else value
     if action in NEEDS_VALUE and not value:
         raise TaskError(f"the answer {action!r} needs a value")
-    return {"action": action, "value": value if action in NEEDS_VALUE else None}
+    keep = action in NEEDS_VALUE or (action in MAY_HAVE_VALUE and value)
+    return {"action": action, "value": value if keep else None}
 
 
-def answer(ws: Workspace, task_id: str, answer: dict, user: str, engine: sa.Engine | None = None) -> dict:
+def answer(ws: Workspace, task_id: str, answer: dict, user: str) -> dict:
     """Record ``answer`` to open task ``task_id`` by ``user``; returns the stored answer."""
-    answer = check_answer(answer)
     try:
-        from yishu.pipeline.tasks import answer_task  # the lead's pipeline function, once it lands
-    except ImportError:
-        answer_task = None
-    if answer_task is not None:
-        answer_task(ws, task_id, answer, user)
-        return answer
-    own = engine is None
-    engine = engine or ws.engine()
-    try:
-        with engine.begin() as conn:
-            status = conn.execute(
-                sa.text("SELECT status FROM verification_task WHERE task_id = :t"), {"t": task_id}
-            ).scalar()
-            if status is None:
-                raise TaskError(f"no verification task {task_id!r}")
-            if status != "open":
-                raise TaskError(f"task {task_id} is {status}, not open")
-            conn.execute(
-                sa.text(
-                    "UPDATE verification_task SET status = 'answered', answer = :a, answered_by = :u, "
-                    "answered_at = :at WHERE task_id = :t AND status = 'open'"
-                ),
-                {
-                    "a": json.dumps(answer, ensure_ascii=False),
-                    "u": user,
-                    "at": datetime.now(UTC),
-                    "t": task_id,
-                },
-            )
-    finally:
-        if own:
-            engine.dispose()
-    return answer
+        return answer_task(ws, task_id, check_answer(answer), user)["answer"]
+    except TaskError:
+        raise
+    except ValueError as exc:  # the pipeline's TaskError
+        raise TaskError(str(exc)) from None

@@ -12,7 +12,7 @@ from yishu.console.labels import Labels
 from yishu.console.messages import Translator
 from yishu.console.state import Console, console
 from yishu.console.web import TASK_ROLES, Viewer, language, render
-from yishu.pipeline.schema import ENTITY_TYPES, JURISDICTION_COLUMNS
+from yishu.pipeline.schema import ENTITY_TYPES
 
 router = APIRouter()
 PAGE = 50
@@ -85,8 +85,9 @@ def entity(request: Request, entity_type: str, entity_id: str, viewer: Viewer = 
             share.deny(request, c, viewer, f"{entity_type}/{entity_id}", t("error.outside_jurisdiction"),
                        entity_ids=[entity_id])  # fmt: skip
         conflicts = rv.conflicts(entity_type, entity_id)
+        provenance = rv.provenance(entity_type, entity_id)
         release_id = rv.release.id
-    view = share.entity_view(request, c, viewer, entity_type, row, [])
+    view = share.entity_view(request, c, viewer, entity_type, row, provenance)
     share.record(
         request,
         c,
@@ -100,7 +101,7 @@ def entity(request: Request, entity_type: str, entity_id: str, viewer: Viewer = 
         grant_id=view.grant_ids[0] if view.grant_ids else None,
         release_id=release_id,
     )
-    attributes = [col for col in row if col != "entity_id" and col not in JURISDICTION_COLUMNS]
+    attributes = share.attribute_columns(row)
     by_attribute: dict[str, list[dict]] = {}
     for p in view.provenance:
         by_attribute.setdefault(p["attribute"].split(".", 1)[-1], []).append(p)

@@ -26,7 +26,9 @@ def home(request: Request, viewer: Viewer = Depends(share.viewer), c: Console = 
                 "source": charts.quality_bars(rv.quality("source"), labels.source, labels.dimension),
                 "element": charts.quality_bars(rv.quality("element"), labels.element, labels.dimension),
                 "jurisdiction": charts.quality_bars(
-                    rv.quality("jurisdiction"), lambda code: jurisdiction.name(code, t.lang), labels.dimension
+                    rv.quality_below(viewer.jurisdiction),
+                    lambda code: jurisdiction.name(code, t.lang),
+                    labels.dimension,
                 ),
             }
             counts = {et: rv.count(et, scope) for et in ("person", "house", "organisation")}

@@ -74,22 +74,27 @@ def task_page(request: Request, task_id: str, error: str = "", viewer: Viewer = 
 
 @router.post("/tasks/{task_id}")
 def task_answer(request: Request, task_id: str, choice: str = Form(""), value: str = Form(""),
-                viewer: Viewer = Depends(share.viewer), c: Console = Depends(console)):  # fmt: skip
+                moved_address: str = Form(""), death_date: str = Form(""), viewer: Viewer = Depends(share.viewer),
+                c: Console = Depends(console)):  # fmt: skip
     t = Translator(language(request))
     task = _task_or_404(request, c, viewer, task_id, t)
-    cands = candidates(task["question"])
+    catalogue = c.catalogue()
+    cands = candidates(task["question"], _authority(catalogue, task))
     if choice.startswith("choose:"):
         try:
             answer = {"action": "choose", "value": cands[int(choice.split(":", 1)[1])]["value"]}
         except (ValueError, IndexError):
             answer = {"action": "choose", "value": None}
+    elif choice in ("same", "different"):  # a link task: is this record the same one?
+        answer = {"action": "choose", "value": choice}
     else:
-        answer = {"action": choice, "value": value}
+        extra = {"enter": value, "moved": moved_address, "deceased": death_date}
+        answer = {"action": choice, "value": extra.get(choice)}
     try:
-        stored = answers.answer(c.ws, task_id, answer, viewer.username, engine=c.engine)
+        stored = answers.answer(c.ws, task_id, answer, viewer.username)
     except answers.TaskError as exc:
         return render(request, "task.html", viewer, status_code=400, task=task, candidates=cands,
-                      error=t("tasks.answer_error", detail=str(exc)), labels=Labels(c.catalogue(), t))  # fmt: skip
+                      error=t("tasks.answer_error", detail=str(exc)), labels=Labels(catalogue, t))  # fmt: skip
     share.record(request, c, viewer, "POST", url(f"/tasks/{task_id}"), 200, {"answer": stored},
                  entity_ids=[task["entity_id"]] if task["entity_id"] else [])  # fmt: skip
     return RedirectResponse(url(f"/tasks?done={task_id}"), status_code=303)

@@ -1,15 +1,15 @@
 // yishu console: small progressive enhancements; every page works without this file.
 document.addEventListener("DOMContentLoaded", function () {
-  // A task answer: show the free-text value only when "enter" is chosen, and require it then.
+  // A task answer: show the extra field of the chosen answer only (enter: the value, required;
+  // moved: the new address; deceased: the date), hide the others.
   document.querySelectorAll("form[data-answer]").forEach(function (form) {
-    var value = form.querySelector("[data-enter-value]");
-    if (!value) return;
     var sync = function () {
       var chosen = form.querySelector("input[name=choice]:checked");
-      var enter = chosen && chosen.value === "enter";
-      value.hidden = !enter;
-      var input = value.querySelector("input");
-      if (input) input.required = enter;
+      form.querySelectorAll("[data-for]").forEach(function (box) {
+        var on = !!chosen && chosen.value === box.getAttribute("data-for");
+        box.hidden = !on;
+        box.querySelectorAll("[data-required-when]").forEach(function (input) { input.required = on; });
+      });
     };
     form.addEventListener("change", sync);
     sync();
