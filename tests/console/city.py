@@ -24,9 +24,9 @@ GRID_B = "370602001001002"  # 友谊街社区第2网格
 GRID_C = "370602001002001"  # 建昌街社区第1网格
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙"
-GIVEN = ["秀英", "伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳"]
-GRIDS = [GRID_A] * 5 + [GRID_B] * 4 + [GRID_C] * 3
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马"
+GIVEN = ["秀英", "伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "超"]
+GRIDS = [GRID_A] * 5 + [GRID_B] * 4 + [GRID_C] * 3 + [None]  # the last one's address matched nothing
 
 
 def _cid(i: int) -> str:
@@ -37,15 +37,16 @@ def _cid(i: int) -> str:
 def people() -> list[dict]:
     out = []
     for i, grid in enumerate(GRIDS):
-        road = "友谊街" if grid.startswith("370602001001") else "建昌街"
+        road = "友谊街" if (grid or "").startswith("370602001001") else "建昌街"
+        place = {"address_code": f"A{grid}{i:03d}", "district_code": grid[:6], "town_code": grid[:9],
+                 "community_code": grid[:12], "grid_code": grid, "jurisdiction": grid} if grid else dict.fromkeys(
+                 ("address_code", "district_code", "town_code", "community_code", "grid_code", "jurisdiction"))  # fmt: skip
         out.append({
             "entity_id": f"P{i + 1:04d}", "citizen_id": _cid(i), "name": SURNAMES[i] + GIVEN[i],
             "sex": "2" if i % 2 == 0 else "1", "birth_date": f"{1950 + i * 5}-{(i % 12) + 1:02d}-{(i % 27) + 1:02d}",
             "phone": f"138{i:04d}{8000 + i:04d}", "status": "1",
             "actual_address": f"山东省烟台市芝罘区向阳街道{road}{i + 1}号{i % 3 + 1}单元{i + 1}01室",
-            "hukou_address": f"山东省烟台市芝罘区向阳街道{road}{i + 1}号",
-            "address_code": f"A{grid}{i:03d}", "district_code": grid[:6], "town_code": grid[:9],
-            "community_code": grid[:12], "grid_code": grid, "jurisdiction": grid,
+            "hukou_address": f"山东省烟台市芝罘区向阳街道{road}{i + 1}号", **place,
         })  # fmt: skip
     return out
 

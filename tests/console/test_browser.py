@@ -69,6 +69,7 @@ def test_catalogue_search_and_resource_page(login, artifacts):
     text = s.page.locator("#main").inner_text()
     assert "有条件共享" in text and "公民身份号码" in text and "权威来源" in text
     assert "运行 #1 → 版本 1" in text  # lineage: delivery #1 -> governance run 1 -> release 1
+    assert "2026-11-20 18:00" in text  # delivery #1 arrived 10:00 UTC: shown in Beijing time
     s.shot(artifacts, "resource")
 
 
@@ -182,6 +183,9 @@ def test_auditor_only_pages_refuse_others(login, console_ws):
 def test_drill_down_from_city_to_grid(login, artifacts):
     s = login("admin")
     s.goto("/base")
+    unplaced = s.page.locator("#main table").first.locator("tr", has_text="未落图")
+    assert unplaced.locator("td").nth(1).inner_text() == "1"  # one person whose address matched nothing
+    assert s.page.get_by_role("link", name="实有人口 (13)").count() == 1  # city-wide: placed or not
     for name in ("芝罘区", "向阳街道", "友谊街社区", "友谊街社区第1网格"):
         s.page.locator("#main table").first.get_by_role("link", name=name, exact=True).click()
         assert s.page.get_by_role("heading", level=1).inner_text().startswith(f"基础库 · {name}")
@@ -311,3 +315,12 @@ def test_api_token_is_shown_once_and_can_be_revoked(login):
     except urllib.error.HTTPError as exc:
         status = exc.code
     assert status == 401  # the revoked token no longer opens the API
+
+
+def test_township_staff_start_at_their_township_and_see_no_unplaced_entity(login):
+    s = login("jiedao")
+    s.goto("/base")
+    assert s.page.get_by_role("heading", level=1).inner_text().startswith("基础库 · 向阳街道")
+    assert s.page.get_by_role("link", name="实有人口 (12)").count() == 1  # the 13th has no jurisdiction
+    assert "未落图" not in s.page.locator("#main table").first.inner_text()
+    assert s.goto("/base?j=370602002").status == 403  # a neighbouring township

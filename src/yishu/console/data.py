@@ -92,7 +92,7 @@ def tasks(engine: sa.Engine, scope: str | None, status: str | None = "open", lim
         where.append("status = :status")
         params["status"] = status
     if scope:
-        where.append("jurisdiction LIKE :scope")
+        where.append(_cp_scope(scope))
         params["scope"] = scope + "%"
     with engine.connect() as conn:
         rows = _rows(
@@ -108,7 +108,7 @@ def count_tasks(engine: sa.Engine, scope: str | None, status: str = "open") -> i
     sql = "SELECT count(*) FROM verification_task WHERE status = :status"
     params: dict[str, Any] = {"status": status}
     if scope:
-        sql += " AND jurisdiction LIKE :scope"
+        sql += " AND " + _cp_scope(scope)
         params["scope"] = scope + "%"
     with engine.connect() as conn:
         return conn.execute(sa.text(sql), params).scalar_one()
@@ -206,7 +206,7 @@ class ReleaseView:
         if not scope:
             return self.release.tables[entity_type]
         return self.con.execute(
-            f"SELECT count(*) FROM {entity_type} WHERE starts_with(jurisdiction, ?)", [scope]
+            f"SELECT count(*) FROM {entity_type} WHERE {_scope(scope)}", [scope]
         ).fetchone()[0]
 
     def breakdown(self, entity_type: str, code: str) -> list[dict[str, Any]]:
@@ -224,7 +224,15 @@ class ReleaseView:
                 [code, n],
             ).fetchall():
                 counts.setdefault(child, {t: 0 for t in ENTITY_TYPES})[et] = k
-        return [{"code": c, **v} for c, v in sorted(counts.items())]
+        if len(code) <= 4:  # at city level: the entities not placed in any jurisdiction
+            for et in ENTITY_TYPES:
+                if self.has(et):
+                    k = self.con.execute(f"SELECT count(*) FROM {et} WHERE jurisdiction IS NULL").fetchone()[
+                        0
+                    ]
+                    if k:
+                        counts.setdefault("", {t: 0 for t in ENTITY_TYPES})[et] = k
+        return [{"code": c, **v} for c, v in sorted(counts.items(), key=lambda kv: (kv[0] == "", kv[0]))]
 
     def entities(self, entity_type: str, scope: str | None, query: str | None = None, limit: int = 50,
                  offset: int = 0, search: set[str] | None = None) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
@@ -234,7 +242,7 @@ class ReleaseView:
             return [], 0
         where, params = ["1 = 1"], []
         if scope:
-            where.append("starts_with(jurisdiction, ?)")
+            where.append(_scope(scope))
             params.append(scope)
         if query:
             cols = [c for c in self.columns(entity_type) if c in (search or {ENTITY_KEY})]
@@ -282,6 +290,21 @@ class ReleaseView:
             "WHERE entity_type = ? AND entity_id = ? ORDER BY attribute",
             [entity_type, entity_id],
         )
+
+
+def _scope(scope: str) -> str:
+    """DuckDB: rows inside ``scope``; at city level also rows whose jurisdiction is unknown (NULL),
+    which only city-wide readers see (schema.py)."""
+    if len(scope) <= 4:
+        return "(jurisdiction IS NULL OR starts_with(jurisdiction, ?))"
+    return "starts_with(jurisdiction, ?)"
+
+
+def _cp_scope(scope: str) -> str:
+    """The same rule in the control plane (tasks), with ``:scope`` bound to ``scope || '%'``."""
+    if len(scope) <= 4:
+        return "(jurisdiction IS NULL OR jurisdiction LIKE :scope)"
+    return "jurisdiction LIKE :scope"
 
 
 def _check_type(entity_type: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
@@ -61,6 +61,10 @@ def language(request: Request) -> str:
     return messages.pick(state.ws.settings.get("language") if state is not None else None)
 
 
+# Times are stored in UTC and shown in China Standard Time (UTC+8, no daylight saving).
+CST = timezone(timedelta(hours=8))
+
+
 def _fmt_time(value: Any) -> str:
     if value is None:
         return "—"
@@ -69,7 +73,9 @@ def _fmt_time(value: Any) -> str:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    return value.strftime("%Y-%m-%d %H:%M")
+    if value.tzinfo is None:  # the control plane on SQLite gives back naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M")
 
 
 def _pct(value: float | None) -> str:
