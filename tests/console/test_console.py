@@ -64,7 +64,8 @@ def test_jurisdiction_names_and_levels(code, zh, level):
 def test_within_is_by_prefix_and_unknown_is_city_wide_only():
     assert jurisdiction.within("370602001001001", "370602001")
     assert not jurisdiction.within("370602001002001", "370602001001")
-    assert jurisdiction.within(None, None) and not jurisdiction.within(None, "3706")
+    assert jurisdiction.within(None, None) and jurisdiction.within(None, "3706")
+    assert not jurisdiction.within(None, "370602")  # unknown jurisdiction: city-wide readers only
 
 
 def test_assets_never_leave_the_machine():

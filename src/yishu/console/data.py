@@ -85,9 +85,10 @@ def _task(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def tasks(engine: sa.Engine, scope: str | None, status: str | None = "open", limit: int = 200) -> list[dict]:
+def tasks(engine: sa.Engine, scope: str | None, status: str | None = "open", limit: int = 200,
+          offset: int = 0) -> list[dict]:  # fmt: skip
     """Verification tasks inside ``scope`` (a jurisdiction prefix; None = city-wide)."""
-    where, params = ["1 = 1"], {"limit": limit}
+    where, params = ["1 = 1"], {"limit": limit, "offset": offset}
     if status:
         where.append("status = :status")
         params["status"] = status
@@ -98,14 +99,14 @@ def tasks(engine: sa.Engine, scope: str | None, status: str | None = "open", lim
         rows = _rows(
             conn,
             f"SELECT {TASK_COLUMNS} FROM verification_task WHERE {' AND '.join(where)} "
-            "ORDER BY jurisdiction, task_id LIMIT :limit",
+            "ORDER BY jurisdiction, task_id LIMIT :limit OFFSET :offset",
             **params,
         )
     return [_task(r) for r in rows]
 
 
-def count_tasks(engine: sa.Engine, scope: str | None, status: str = "open") -> int:
-    sql = "SELECT count(*) FROM verification_task WHERE status = :status"
+def count_tasks(engine: sa.Engine, scope: str | None, status: str | None = "open") -> int:
+    sql = "SELECT count(*) FROM verification_task WHERE " + ("status = :status" if status else "1 = 1")
     params: dict[str, Any] = {"status": status}
     if scope:
         sql += " AND " + _cp_scope(scope)

@@ -49,7 +49,8 @@ def path(code: str) -> list[str]:
 
 
 def within(code: str | None, scope: str | None) -> bool:
-    """True when ``code`` lies inside ``scope`` (None scope = city-wide; a None code only city-wide)."""
-    if not scope:
-        return True
-    return bool(code) and code.startswith(scope)
+    """True when ``code`` lies inside ``scope`` (a None scope is city-wide). An unknown code (None)
+    lies only inside city-wide scopes (schema.py: such rows are seen by city-wide readers only)."""
+    if not code:
+        return not scope or len(scope) <= 4
+    return not scope or code.startswith(scope)

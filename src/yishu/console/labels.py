@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from yishu.catalogue.model import Catalogue
 from yishu.console.messages import Translator
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 class Labels:
@@ -21,10 +25,12 @@ class Labels:
                 match = next((f for f in resource.fields if f.attribute == attribute), None)
                 if match is not None:
                     element = catalogue.elements.get(match.element)
-                    if t.lang == "zh":
+                    if t.lang != "zh":
+                        break  # English: the attribute's own name (two addresses stay two)
+                    if _CJK.search(match.column):
                         self._attribute[attribute] = match.column
-                    elif element is not None:
-                        self._attribute[attribute] = element.name_en
+                    elif element is not None:  # a column named in pinyin (scjydz)
+                        self._attribute[attribute] = element.name
                     break
 
     def attribute(self, attribute: str) -> str:
@@ -32,7 +38,7 @@ class Labels:
         if attribute in self._attribute:
             return self._attribute[attribute]
         key = attribute.split(".", 1)[-1]
-        return self.t.get(f"column.{key}", key.replace("_", " "))
+        return self.t.get(f"column.{key}", key.replace("_", " ").capitalize())
 
     def task_attribute(self, task: dict) -> str:
         """The attribute a verification task asks about (tasks name it bare or as entity.attribute)."""

@@ -118,6 +118,7 @@ def render(request: Request, template: str, viewer: Viewer | None, status_code: 
         switch_href=f"{request.url.path}?{switch}",
         request=request, t=t, lang=lang, html_lang=messages.HTML_LANG[lang], viewer=viewer, nav=nav, url=url,
         jname=lambda code: jurisdiction.name(code, lang) if code else t("common.citywide"),
+        pname=lambda code: jurisdiction.name(code, lang) if code else t("base.unplaced"),
         path=request.url.path, query=str(request.url.query), **context,
     )  # fmt: skip
     response = HTMLResponse(html, status_code=status_code)

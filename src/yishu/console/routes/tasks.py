@@ -16,6 +16,7 @@ from yishu.console.state import Console, console
 from yishu.console.web import TASK_ROLES, Viewer, language, render, url
 
 router = APIRouter()
+PAGE = 50
 
 
 def candidates(question: dict, authority: tuple[str, ...] = ()) -> list[dict]:
@@ -52,14 +53,18 @@ def _task_or_404(request: Request, c: Console, viewer: Viewer, task_id: str, t: 
 
 
 @router.get("/tasks")
-def task_list(request: Request, status: str = "open", done: str = "", viewer: Viewer = Depends(share.viewer),
-              c: Console = Depends(console)):  # fmt: skip
+def task_list(request: Request, status: str = "open", done: str = "", page: int = 1,
+              viewer: Viewer = Depends(share.viewer), c: Console = Depends(console)):  # fmt: skip
     share.require_role(request, c, viewer, TASK_ROLES, "tasks")
     t = Translator(language(request))
     status = status if status in ("open", "answered", "all") else "open"
-    rows = data.tasks(c.engine, viewer.jurisdiction or None, None if status == "all" else status)
-    return render(request, "tasks.html", viewer, tasks=rows, status=status, done=done,
-                  labels=Labels(c.catalogue(), t))  # fmt: skip
+    wanted = None if status == "all" else status
+    total = data.count_tasks(c.engine, viewer.jurisdiction or None, wanted)
+    pages = max(1, -(-total // PAGE))
+    page = min(max(1, page), pages)
+    rows = data.tasks(c.engine, viewer.jurisdiction or None, wanted, PAGE, (page - 1) * PAGE)
+    return render(request, "tasks.html", viewer, tasks=rows, status=status, done=done, total=total, page=page,
+                  pages=pages, labels=Labels(c.catalogue(), t))  # fmt: skip
 
 
 @router.get("/tasks/{task_id}")
