@@ -12,6 +12,7 @@ from yishu.cli import catalog as _catalog  # noqa: F401  (registers catalog)
 from yishu.cli import check as _check  # noqa: F401
 from yishu.cli import demo as _demo  # noqa: F401  (registers demo)
 from yishu.cli import evaluate as _evaluate  # noqa: F401  (registers eval)
+from yishu.cli import govern as _govern  # noqa: F401  (registers govern, task)
 from yishu.cli import ingest as _ingest  # noqa: F401  (registers ingest, delivery)
 from yishu.cli import link as _link  # noqa: F401  (registers link)
 from yishu.cli import quality as _quality  # noqa: F401  (registers quality)

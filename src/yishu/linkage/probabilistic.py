@@ -90,11 +90,12 @@ def settings():
 
 @contextlib.contextmanager
 def _quiet_splink():
-    """Splink narrates training at INFO level; keep the command's own output readable."""
+    """Splink narrates training at INFO level and warns, at WARNING, of comparison levels never seen
+    among same-ID pairs (they keep Splink's defaults, as intended); keep the command's output readable."""
     names = ["splink", *(n for n in logging.root.manager.loggerDict if n.startswith("splink"))]
     levels = {n: logging.getLogger(n).level for n in names}
     for n in names:
-        logging.getLogger(n).setLevel(logging.WARNING)
+        logging.getLogger(n).setLevel(logging.ERROR)
     try:
         yield
     finally:

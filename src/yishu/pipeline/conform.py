@@ -95,6 +95,10 @@ def normaliser(element: DataElement, raw: str) -> str:
         return f"CAST(TRY_CAST(regexp_replace({raw}, '[,，\\s]', '', 'g') AS BIGINT) AS VARCHAR)"
     if element.type == "decimal":
         return f"CAST(TRY_CAST(regexp_replace({raw}, '[,，\\s]', '', 'g') AS DECIMAL(18, 2)) AS VARCHAR)"
+    if element.id.endswith("_name"):  # names: no space between two Chinese characters (黄石 兴旺 -> 黄石兴旺)
+        cjk = "[\\x{4e00}-\\x{9fff}]"
+        return (f"regexp_replace(regexp_replace(regexp_replace({raw}, '\\s+', ' ', 'g'), "
+                f"'({cjk}) ({cjk})', '\\1\\2', 'g'), '({cjk}) ({cjk})', '\\1\\2', 'g')")  # fmt: skip
     return f"regexp_replace({raw}, '\\s+', ' ', 'g')"
 
 
@@ -272,11 +276,13 @@ def delivery_table(used: list[DeliveryInUse]):
     return pa.table(
         {
             "delivery_id": pa.array([d.delivery_id for d in used], pa.int64()),
-            "source": [d.source for d in used],
+            "source": pa.array([d.source for d in used], pa.string()),
             "arrived_at": pa.array([d.arrived_at for d in used], pa.string()),
             "rows_in": pa.array([d.rows_in for d in used], pa.int64()),
             "ingest_quarantined": pa.array([d.rows_quarantined for d in used], pa.int64()),
-            "update_cycle": [d.resource.update_cycle if d.resource else None for d in used],
+            "update_cycle": pa.array(
+                [d.resource.update_cycle if d.resource else None for d in used], pa.string()
+            ),
         }
     )
 

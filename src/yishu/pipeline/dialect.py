@@ -20,6 +20,11 @@ class Dialect:
     name: str
     sqlglot_name: str
 
+    @staticmethod
+    def read_parquet(path) -> str:
+        """Steps read Parquet in DuckDB's spelling; ``render`` rewrites it (Spark: parquet.`path`)."""
+        return "read_parquet('" + str(path).replace("'", "''") + "')"
+
     def render(self, sql: str) -> str:
         if self.name == "duckdb":
             return sql
@@ -33,11 +38,13 @@ class Dialect:
             return f"CREATE OR REPLACE TABLE {name} AS {select}"
         return f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {select}"
 
-    def read_parquet(self, path: str) -> str:
-        quoted = str(path).replace("'", "''")
-        if self.name == "duckdb":
-            return f"read_parquet('{quoted}')"
-        return f"parquet.`{quoted}`"
+    def timestamp(self, ts) -> str:
+        """A literal for an aware datetime (Spark reads TIMESTAMP in the session zone: the literal
+        carries its UTC offset)."""
+        from datetime import UTC
+
+        text = ts.astimezone(UTC).isoformat(sep=" ")
+        return f"TIMESTAMPTZ '{text}'" if self.name == "duckdb" else f"TIMESTAMP '{text}'"
 
 
 DUCKDB = Dialect("duckdb", "duckdb")

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from yishu.catalogue import store as catalogue_store
 from yishu.linkage import ids
-from yishu.pipeline import conform, link, standardise, survive, tasks
+from yishu.pipeline import conform, link, quality, standardise, survive, tasks
 from yishu.pipeline import steps as pipeline_steps
 from yishu.pipeline.dialect import DUCKDB
 from yishu.pipeline.ingest import deliveries
@@ -58,6 +58,7 @@ RELEASE_TABLES = {
     "task": "task_id",
     "quarantine": "delivery_id, row_number, column_name, reason",
     "reconciliation": "delivery_id",
+    "quality": "dimension, scope_kind, scope",
 }
 
 
@@ -227,6 +228,13 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         run([pipeline_steps.Step("reconciliation", "reconciliation",
                                  "SELECT delivery_id, source, rows_in, accepted, quarantined, "
                                  "rows_in = accepted + quarantined AS exact FROM gov_delivery")])  # fmt: skip
+        say("measuring quality")
+        t = time.perf_counter()
+        # as of the end of the run's day (UTC): the same figures for any run that day, so a rerun after
+        # a crash builds the same release
+        day = (as_of or datetime.now(UTC)).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        quality.compute_quality(con, day + timedelta(days=1))
+        timings["quality"] = round(time.perf_counter() - t, 3)
         say("writing the release")
         builder = ReleaseBuilder(ws)
         try:
@@ -240,7 +248,7 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
                               for r in con.execute("SELECT * FROM reconciliation ORDER BY delivery_id").fetchall()]  # fmt: skip
             meta = {"run_id": run_id, "authority_version": authority_version,
                     "deliveries": [d.delivery_id for d in used], "linkage": linkage.as_dict(),
-                    "as_of": (as_of or datetime.now(UTC)).date().isoformat()}  # fmt: skip
+                    "as_of": day.date().isoformat()}  # fmt: skip
             release = builder.commit(meta)
         except BaseException:
             builder.abandon()

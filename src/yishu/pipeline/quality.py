@@ -52,8 +52,10 @@ CAST); the few spellings that differ (timestamp literals, temporary tables) are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from yishu.pipeline.dialect import DUCKDB, SPARK, Dialect
+from yishu.pipeline.steps import Step, StepError, run
 
 DIMENSIONS = ("conformance", "completeness", "accuracy", "consistency", "timeliness", "accessibility")
 SCOPE_KINDS = ("source", "element", "district", "town", "community", "grid")
@@ -84,56 +86,6 @@ CHECK_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Step:
-    """One named SQL step: ``sql`` is a query whose result becomes table ``name``."""
-
-    name: str
-    sql: str
-
-
-@dataclass(frozen=True)
-class Dialect:
-    name: str = "duckdb"
-
-    def timestamp(self, ts: datetime) -> str:
-        return f"TIMESTAMPTZ '{ts.astimezone(UTC).isoformat(sep=' ')}'"
-
-    def create_temp(self, name: str, sql: str) -> str:
-        return f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}"
-
-    def create(self, name: str, sql: str) -> str:
-        return f"CREATE OR REPLACE TABLE {name} AS {sql}"
-
-    def drop_temp(self, name: str) -> str:
-        return f"DROP TABLE IF EXISTS {name}"
-
-
-@dataclass(frozen=True)
-class SparkDialect(Dialect):
-    """Spark SQL: the steps' queries as they are; intermediate results as cached temporary views.
-
-    Spark reads TIMESTAMP literals in the session time zone; the literal carries its UTC offset."""
-
-    name: str = "spark"
-
-    def timestamp(self, ts: datetime) -> str:
-        return f"TIMESTAMP '{ts.astimezone(UTC).isoformat(sep=' ')}'"
-
-    def create_temp(self, name: str, sql: str) -> str:
-        return f"CACHE TABLE {name} AS {sql}"
-
-    def create(self, name: str, sql: str) -> str:
-        return f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}"
-
-    def drop_temp(self, name: str) -> str:
-        return f"UNCACHE TABLE IF EXISTS {name}"
-
-
-DUCKDB = Dialect()
-SPARK = SparkDialect()
-
-
 def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -153,6 +105,7 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
     out = [
         Step(
             "quality_delivery",
+            "quality_delivery",
             f"""
             SELECT delivery_id, source, update_cycle, arrived_at, next_arrived,
                    CASE WHEN coalesce(next_arrived, {as_of_sql}) <= due + {_grace(grace)} THEN 1 ELSE 0 END
@@ -168,6 +121,7 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
         ),
         Step(
             "quality_value",
+            "quality_value",
             f"""
             SELECT v.source, v.element, v.attribute, v.state, {", ".join("j." + s for s in scopes.split(", "))},
                    t.timely
@@ -177,6 +131,7 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
             """,
         ),
         Step(
+            "quality_check_value",
             "quality_check_value",
             f"""
             SELECT 'conformance' AS dimension, source, element, {scopes},
@@ -196,6 +151,7 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
         ),
         Step(
             "quality_check_delivery",
+            "quality_check_delivery",
             f"""
             SELECT 'timeliness' AS dimension, source, CAST(NULL AS VARCHAR) AS element,
                    {", ".join(f"CAST(NULL AS VARCHAR) AS {s}" for s in scopes.split(", "))},
@@ -210,6 +166,7 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
         ),
         Step(
             "quality_candidate",
+            "quality_candidate",
             f"""
             SELECT p.entity_type, p.entity_id, p.attribute, p.value, p.source, p.chosen,
                    e.element, {", ".join("j." + s for s in scopes.split(", "))}
@@ -222,6 +179,7 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
             """,
         ),
         Step(
+            "quality_check_entity",
             "quality_check_entity",
             f"""
             SELECT 'accuracy' AS dimension, c.source, c.element, {", ".join("c." + s for s in scopes.split(", "))},
@@ -250,6 +208,7 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
         ),
         Step(
             "quality_check_record",
+            "quality_check_record",
             f"""
             SELECT 'consistency' AS dimension, {value_scopes}, count(*) AS measured,
                    sum(CASE WHEN v.value = CASE v.attribute
@@ -268,6 +227,7 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
         ),
         Step(
             "quality_check",
+            "quality_check",
             " UNION ALL ".join(
                 f"SELECT {CHECK_COLUMNS} FROM {t}"
                 for t in (
@@ -282,6 +242,7 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
     per_scope = [("source", "source"), ("element", "element"), *JURISDICTION_LEVELS]
     out.append(
         Step(
+            "quality",
             "quality",
             " UNION ALL ".join(
                 f"""
@@ -298,24 +259,13 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
     return out
 
 
-class StepError(RuntimeError):
-    """A step failed: the message names the step and carries its SQL."""
-
-
 def run_steps(con, steps_: list[Step], d: Dialect = DUCKDB, keep: bool = False) -> None:
-    """Materialise each step in order on ``con`` (anything with ``execute(sql)``; for Spark, wrap
-    ``spark.sql``): the last as a table, the others as temporary tables (dropped
-    afterwards unless ``keep``, which is the debug mode: every intermediate table stays readable)."""
-    for i, step in enumerate(steps_):
-        last = i == len(steps_) - 1
-        sql = d.create(step.name, step.sql) if last else d.create_temp(step.name, step.sql)
-        try:
-            con.execute(sql)
-        except Exception as exc:
-            raise StepError(f"quality step {step.name!r} failed: {exc}\n{step.sql}") from exc
+    """Materialise each step in order on ``con`` (``yishu.pipeline.steps.run``); the intermediate
+    tables are dropped afterwards unless ``keep`` (the debug mode: every one stays readable)."""
+    run(con, steps_, d)
     if not keep:
         for step in steps_[:-1]:
-            con.execute(d.drop_temp(step.name))
+            con.execute(f"DROP TABLE IF EXISTS {step.output}")
 
 
 def compute_quality(
