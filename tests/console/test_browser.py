@@ -324,3 +324,21 @@ def test_township_staff_start_at_their_township_and_see_no_unplaced_entity(login
     assert s.page.get_by_role("link", name="实有人口 (12)").count() == 1  # the 13th has no jurisdiction
     assert "未落图" not in s.page.locator("#main table").first.inner_text()
     assert s.goto("/base?j=370602002").status == 403  # a neighbouring township
+
+
+def test_grid_worker_list_shows_only_granted_columns_masked(login, artifacts):
+    s = login("wangge", width=390, height=844)
+    s.goto("/base")
+    assert s.page.get_by_role("heading", level=1).inner_text().startswith("基础库 · 友谊街社区第1网格")
+    headers = s.page.locator("#main table thead th").all_inner_texts()
+    assert headers == [
+        "编号",
+        "姓名",
+        "公民身份号码",
+        "手机",
+        "住址",
+        "辖区",
+    ]  # 性别 and 出生日期 are not granted
+    first = s.page.locator("#main table tbody tr").first.inner_text()
+    assert PERSON["phone"][:3] + "****" + PERSON["phone"][-4:] in first and PERSON["phone"] not in first
+    s.shot(artifacts, "base-grid-worker-phone")

@@ -139,6 +139,12 @@ def _merge(into: dict, masked: set[str], record: dict, columns: dict) -> None:
                 masked.discard(name)
 
 
+def granted_columns(request: Request, c: Console, entity_type: str) -> set[str]:
+    """Columns any active grant of the viewer shows (masked or not)."""
+    _, views = _views(c, _user(request), entity_type)
+    return {name for v in views for name in v.columns}
+
+
 def searchable(request: Request, c: Console, entity_type: str) -> set[str]:
     """Columns the viewer's grants show unmasked: the only ones a search may look into (searching a
     masked column would reveal what masking hides, rule grant.masked_field)."""

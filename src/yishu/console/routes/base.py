@@ -19,7 +19,7 @@ PAGE = 50
 
 # The columns a list shows for each entity type (the entity page shows all of them).
 LIST_COLUMNS = {
-    "person": ("name", "citizen_id", "sex", "birth_date", "actual_address"),
+    "person": ("name", "citizen_id", "phone", "sex", "birth_date", "actual_address"),
     "organisation": ("name", "uscc", "legal_representative", "business_address"),
     "house": ("address", "owner_name", "use", "area"),
 }
@@ -62,7 +62,8 @@ def base(request: Request, type: str = "person", j: str = "", q: str = "", page:
         rows=len(rows),
         release_id=rv.release.id,
     )
-    columns = [col for col in LIST_COLUMNS[type] if col in available]
+    granted = share.granted_columns(request, c, type)
+    columns = [col for col in LIST_COLUMNS[type] if col in available and col in granted]
     crumbs = [p for p in jurisdiction.path(code) if len(p) >= len(top)]
     return render(
         request, "database.html", viewer, no_release=False, type=type, code=code, crumbs=crumbs, children=children,
