@@ -153,6 +153,11 @@ def test_login_refuses_an_outside_next(client):
     client.cookies.clear()
 
 
+def test_pages_forbid_other_origins(client):
+    policy = client.get("/console/login").headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "http" not in policy
+
+
 def test_static_files_and_chinese_404(client):
     css = client.get("/console/static/console.css")
     assert css.status_code == 200 and "@media (max-width: 640px)" in css.text
