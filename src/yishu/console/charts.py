@@ -31,5 +31,5 @@ def quality_bars(rows: list[dict], label, dimension_label, limit: int = 12) -> l
             f"{dimension_label(d)} {s * 100:.1f}%" if s is not None else f"{dimension_label(d)} —"
             for d, s in sorted(row["dimensions"].items())
         )
-        bars.append(Bar(label(row["scope"]), row["score"], details))
+        bars.append(Bar(label(row["scope"]), row["score"], f"{row['scope']}: {details}"))
     return bars

@@ -155,8 +155,9 @@ class ReleaseView:
 
     # quality -----------------------------------------------------------------------------------
 
-    def quality(self, scope_kind: str) -> list[dict[str, Any]]:
-        """Per scope: the overall score (passed / measured over all dimensions) and each dimension's."""
+    def quality(self, scope_kind: str, regroup=None) -> list[dict[str, Any]]:
+        """Per scope: the overall score (passed / measured over all dimensions) and each dimension's.
+        ``regroup(scope)`` merges scopes first (a source into its department), counts added."""
         if not self.has("quality"):
             return []
         rows = _duck(
@@ -167,14 +168,16 @@ class ReleaseView:
         )
         out: dict[str, dict[str, Any]] = {}
         for r in rows:
-            entry = out.setdefault(
-                r["scope"], {"scope": r["scope"], "measured": 0, "passed": 0, "dimensions": {}}
-            )
+            scope = regroup(r["scope"]) if regroup else r["scope"]
+            entry = out.setdefault(scope, {"scope": scope, "measured": 0, "passed": 0, "counts": {}})
             entry["measured"] += r["measured"] or 0
             entry["passed"] += r["passed"] or 0
-            entry["dimensions"][r["dimension"]] = (r["passed"] / r["measured"]) if r["measured"] else None
+            counts = entry["counts"].setdefault(r["dimension"], [0, 0])
+            counts[0] += r["passed"] or 0
+            counts[1] += r["measured"] or 0
         for entry in out.values():
             entry["score"] = entry["passed"] / entry["measured"] if entry["measured"] else None
+            entry["dimensions"] = {d: (p / m if m else None) for d, (p, m) in entry.pop("counts").items()}
         return sorted(out.values(), key=lambda e: (e["score"] is None, e["score"] or 0, e["scope"]))
 
     def quality_below(self, code: str | None) -> list[dict[str, Any]]:

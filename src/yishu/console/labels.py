@@ -65,6 +65,13 @@ class Labels:
         """Sources are proper names (公安户籍人口): shown as they are in both languages."""
         return source
 
+    def department(self, source: str) -> str:
+        """The department (provider) that delivers ``source``, as the catalogue names it."""
+        try:
+            return self.catalogue.resource_for_source(source).provider
+        except KeyError:
+            return source
+
     def code(self, group: str, value: str | None) -> str:
         if value is None:
             return "—"

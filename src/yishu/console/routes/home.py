@@ -14,6 +14,19 @@ from yishu.console.web import APPROVER_ROLES, TASK_ROLES, Viewer, language, rend
 router = APIRouter()
 
 
+def _short_department(c: Console):
+    """黄石市公安局 -> 公安局, 国家税务总局黄石市税务局 stays: the city is the page's context."""
+    from yishu.standards import divisions
+
+    try:
+        city = divisions.name_for_code(c.ws.settings["city"])
+    except (KeyError, ValueError):
+        city = ""
+    return lambda name: (
+        name.removeprefix(city) if city and name.startswith(city) and len(name) > len(city) else name
+    )
+
+
 @router.get("/")
 def home(request: Request, viewer: Viewer = Depends(share.viewer), c: Console = Depends(console)):
     t = Translator(language(request))
@@ -23,7 +36,9 @@ def home(request: Request, viewer: Viewer = Depends(share.viewer), c: Console = 
     with c.release() as rv:
         if rv is not None:
             quality = {
-                "source": charts.quality_bars(rv.quality("source"), labels.source, labels.dimension),
+                "department": charts.quality_bars(
+                    rv.quality("source", labels.department), _short_department(c), labels.dimension
+                ),
                 "element": charts.quality_bars(rv.quality("element"), labels.element, labels.dimension),
                 "jurisdiction": charts.quality_bars(
                     rv.quality_below(viewer.jurisdiction),
