@@ -45,6 +45,15 @@ class Setting:
                 raise SettingsError(
                     f"{origin}: setting '{self.name}' must be an integer, got {raw!r}"
                 ) from None
+        if self.type is float:
+            if isinstance(raw, bool):
+                raise SettingsError(f"{origin}: setting '{self.name}' must be a number, got {raw!r}")
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                raise SettingsError(
+                    f"{origin}: setting '{self.name}' must be a number, got {raw!r}"
+                ) from None
         if not isinstance(raw, str):
             raise SettingsError(f"{origin}: setting '{self.name}' must be text, got {raw!r}")
         return raw
@@ -86,6 +95,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("engine_threads", int, 2, "Threads the embedded data engine (DuckDB) may use."),
     Setting("engine_memory_limit", str, "8GB", "Memory the embedded data engine (DuckDB) may use."),
     Setting(
+        "task_conflict_threshold",
+        float,
+        0.6,
+        "A conflict becomes a verification task when this share of the sources with a value (or more) "
+        "disagrees with the authoritative value.",
+    ),
+    Setting(
+        "task_link_probability",
+        float,
+        0.9,
+        "A record linked by probability below this becomes a verification task (is it the same one?).",
+    ),
+    Setting(
         "audit_hash",
         str,
         "sm3",
@@ -123,6 +145,8 @@ def render_toml(values: dict[str, Any]) -> str:
             lines.append(f"{s.name} = {'true' if value else 'false'}")
         elif s.type is int:
             lines.append(f"{s.name} = {int(value)}")
+        elif s.type is float:
+            lines.append(f"{s.name} = {float(value)}")
         else:
             escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
             lines.append(f'{s.name} = "{escaped}"')

@@ -187,6 +187,12 @@ def link(con: duckdb.DuckDBPyConnection, threshold: float = probabilistic.THRESH
                 f"SELECT method, count(*) FROM link_result_{entity_type} GROUP BY 1 ORDER BY 1"
             ).fetchall()
         )
+    if not outputs:  # nothing to link: an empty result of the same shape
+        outputs.append(
+            "SELECT NULL::VARCHAR AS record_id, NULL::VARCHAR AS source, NULL::BIGINT AS row_number, "
+            "NULL::VARCHAR AS entity_type, NULL::VARCHAR AS entity_id, NULL::VARCHAR AS method, NULL::VARCHAR AS note, "
+            "NULL::DOUBLE AS match_probability, NULL::VARCHAR AS explanation WHERE false"
+        )
     con.execute("CREATE OR REPLACE TABLE link_result AS " + " UNION ALL ".join(outputs))
     result.seconds = (datetime.now(UTC) - started).total_seconds()
     con.execute(

@@ -8,7 +8,7 @@ import tempfile
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from yishu.server.security import Id, Principal, require, state
 from yishu.share import applications as apps
@@ -52,12 +52,12 @@ def list_records(grant_id: Id, p: Reader, request: Request, filter: Filters = No
 
 
 @router.get("/records/{entity_id}")
-async def get_record(grant_id: Id, entity_id: str, p: Reader, request: Request) -> dict:
-    """One entity by its id."""
+async def get_record(grant_id: Id, entity_id: str, p: Reader, request: Request) -> JSONResponse:
+    """One entity by its id: ``{"release_id", "grant_id", "record"}``."""
     data, v = _view(request, p, grant_id)
     record = share_data.get_record(data, v, entity_id)
     _audit_rows(request, [record])
-    return {"release_id": data.release.id, "grant_id": grant_id, "record": record}
+    return JSONResponse({"release_id": data.release.id, "grant_id": grant_id, "record": record})
 
 
 @router.get("/records/{entity_id}/profile")

@@ -1,0 +1,278 @@
+"""``yishu govern``: deliveries to a new release of the base database, in named SQL steps.
+
+Stages: answers of grid workers delivered (``tasks.deliver_answers``) -> deliveries in use ->
+conform and validate (``conform``) -> reconcile -> standardise addresses (``standardise``) ->
+link (``link``) -> survive (``survive``) -> golden records -> verification tasks (``tasks``) ->
+quality (``quality``) -> release (``release.ReleaseBuilder``) -> tasks synced to the control plane.
+
+Each run works in its own DuckDB file under ``data/work`` and starts from the current release's
+linkage state (the id registry), so a run killed at any point changes nothing that the next run
+reads: the rerun builds the same release an uninterrupted run would have. One run at a time (a
+lock file). The run is recorded in the control plane's ``govern_run``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import sqlalchemy as sa
+
+from yishu.catalogue import store as catalogue_store
+from yishu.linkage import ids
+from yishu.pipeline import conform, link, quality, standardise, survive, tasks
+from yishu.pipeline import steps as pipeline_steps
+from yishu.pipeline.dialect import DUCKDB
+from yishu.pipeline.ingest import deliveries
+from yishu.pipeline.release import Release, ReleaseBuilder, current_release
+from yishu.pipeline.schema import PLACING_ATTRIBUTE
+from yishu.workspace import Workspace
+
+run_t = sa.Table(
+    "govern_run", sa.MetaData(), sa.Column("run_id", sa.Integer, primary_key=True),
+    *(sa.Column(c) for c in ("started_at", "finished_at", "status", "release_id", "authority_version",
+                             "deliveries", "summary")),
+)  # fmt: skip
+
+# linkage state carried from release to release: work table -> release table
+ID_STATE = {"link_registry": "id_registry", "link_fingerprint": "id_fingerprint", "link_sequence": "id_sequence",
+            "link_event": "id_event", "link_run": "id_run"}  # fmt: skip
+
+RELEASE_TABLES = {
+    "person": "entity_id",
+    "organisation": "entity_id",
+    "house": "entity_id",
+    "provenance": "entity_type, entity_id, attribute, authority_rank, record_id",
+    "conflict": "entity_type, entity_id, attribute, other_source, other_value",
+    "link": "entity_type, entity_id, record_id",
+    "address": "address_code",
+    "record_address": "record_id, attribute",
+    "task": "task_id",
+    "quarantine": "delivery_id, row_number, column_name, reason",
+    "reconciliation": "delivery_id",
+    "quality": "dimension, scope_kind, scope",
+}
+
+
+class GovernError(RuntimeError):
+    """A governance run that cannot start or failed (names the step where it failed)."""
+
+
+@dataclass
+class GovernResult:
+    run_id: int
+    release: Release
+    deliveries: list[int]
+    reconciliation: list[dict]
+    counts: dict[str, int]
+    linkage: dict
+    tasks: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"run_id": self.run_id, "release": self.release.id, "deliveries": self.deliveries,
+                "reconciliation": self.reconciliation, "counts": self.counts, "linkage": self.linkage,
+                "tasks": self.tasks, "timings": self.timings, "seconds": round(self.seconds, 2)}  # fmt: skip
+
+
+def _lock(ws: Workspace):
+    path = ws.data_dir / "govern.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "w")  # noqa: SIM115 (held for the whole run)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise GovernError(f"another governance run holds {path}; wait for it to finish") from None
+    return handle
+
+
+def _restore_ids(con, release: Release | None) -> None:
+    con.execute(ids.SCHEMA)
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS link_run (run_id INTEGER, started_at TIMESTAMPTZ, summary VARCHAR)"
+    )
+    if release is None:
+        return
+    for work, stored in ID_STATE.items():
+        if stored in release.tables:
+            con.execute(
+                f"INSERT INTO {work} SELECT * FROM read_parquet('{release.path / (stored + '.parquet')}')"
+            )
+
+
+def _start_run(ws: Workspace, used: list[conform.DeliveryInUse], authority_version: int | None) -> int:
+    engine = ws.engine()
+    try:
+        with engine.begin() as conn:
+            # a run that was killed never finished: say so
+            conn.execute(sa.update(run_t).where(run_t.c.status == "running").values(status="interrupted"))
+            return conn.execute(sa.insert(run_t).values(
+                started_at=datetime.now(UTC), status="running", authority_version=authority_version,
+                deliveries=json.dumps([d.delivery_id for d in used]))).inserted_primary_key[0]  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def _finish_run(ws: Workspace, run_id: int, status: str, release_id: int | None, summary: dict) -> None:
+    engine = ws.engine()
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.update(run_t).where(run_t.c.run_id == run_id).values(
+                finished_at=datetime.now(UTC), status=status, release_id=release_id,
+                summary=json.dumps(summary, ensure_ascii=False, default=str)))  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def govern(
+    ws: Workspace,
+    progress: Callable[[str], None] | None = None,
+    as_of: datetime | None = None,
+) -> GovernResult:
+    """Run the pipeline on every delivery in use and commit a new release."""
+    started = time.perf_counter()
+    lock = _lock(ws)
+    try:
+        return _govern(ws, progress, as_of, started)
+    finally:
+        lock.close()
+
+
+def _govern(ws, progress, as_of, started) -> GovernResult:
+    engine = ws.engine()
+    try:
+        catalogue = catalogue_store.read(engine)
+        authority_version = catalogue_store.current_authority_version(engine)
+        confirmed = catalogue_store.confirmed_mappings(engine)
+    finally:
+        engine.dispose()
+    if not catalogue.resources:
+        raise GovernError(
+            f"{ws.home}: no catalogue loaded; run 'yishu catalog init' and 'yishu catalog load'"
+        )
+    say = progress or (lambda _m: None)
+    say("delivering verification answers")
+    tasks.deliver_answers(ws)
+    used = conform.deliveries_in_use(deliveries(ws), catalogue, confirmed)
+    if not used:
+        raise GovernError(f"{ws.home}: nothing delivered yet; run 'yishu ingest' first")
+    run_id = _start_run(ws, used, authority_version)
+    work = ws.data_dir / "work"
+    for leftover in work.glob("govern-*"):
+        leftover.unlink(missing_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / f"govern-{uuid.uuid4().hex}.duckdb"
+    timings: dict[str, float] = {}
+    con = duckdb.connect(str(db), config={"threads": ws.settings["engine_threads"],
+                                         "memory_limit": ws.settings["engine_memory_limit"],
+                                         "temp_directory": str(work / "spill"),
+                                         "autoinstall_known_extensions": False,
+                                         "autoload_known_extensions": False})  # fmt: skip
+    try:
+        link.register_functions(con)
+        previous = current_release(ws)
+        _restore_ids(con, previous)
+
+        def run(step_list):
+            for step in step_list:
+                pipeline_steps.run(con, [step], DUCKDB, say, timings)
+
+        read = DUCKDB.read_parquet
+        con.register("gov_delivery_in_arrow", conform.delivery_table(used))
+        con.execute("CREATE TABLE gov_delivery_in AS SELECT * FROM gov_delivery_in_arrow")
+        con.unregister("gov_delivery_in_arrow")
+        con.register("authority_arrow", survive.authority_table(catalogue))
+        con.execute("CREATE TABLE authority AS SELECT * FROM authority_arrow")
+        con.unregister("authority_arrow")
+        run(conform.steps(used, catalogue, read))
+        run([conform.RECONCILE])
+        register_file = standardise.register_path(ws)
+        standardise.register_table(con, register_file if register_file.is_file() else None, read)
+        say("matching addresses to the register")
+        t = time.perf_counter()
+        register = None
+        if register_file.is_file():
+            from yishu.address import AddressRegister
+
+            register = AddressRegister.from_parquet(register_file)
+        standardise.match_texts(con, register)
+        timings["match addresses"] = round(time.perf_counter() - t, 3)
+        run(standardise.STEPS)
+        run([link.raw_step(t) for t in ("person", "organisation", "house")])
+        say("linking records to people, organisations and houses")
+        t = time.perf_counter()
+        link.prepare(con)
+        linkage = link.link(con)
+        timings["link"] = round(time.perf_counter() - t, 3)
+        run(survive.steps(catalogue))
+        run(
+            [
+                survive.golden_step(catalogue, et, PLACING_ATTRIBUTE[et])
+                for et in ("person", "organisation", "house")
+            ]
+        )
+        run([pipeline_steps.Step("addresses in use", "address",
+                                 """SELECT * FROM address_register WHERE address_code IN (
+                                        SELECT address_code FROM person UNION SELECT address_code FROM organisation
+                                        UNION SELECT address_code FROM house UNION SELECT address_code FROM record_address)""")])  # fmt: skip
+        run(tasks.steps(ws.settings["task_conflict_threshold"], ws.settings["task_link_probability"]))
+        run([pipeline_steps.Step("reconciliation", "reconciliation",
+                                 "SELECT delivery_id, source, rows_in, accepted, quarantined, "
+                                 "rows_in = accepted + quarantined AS exact FROM gov_delivery")])  # fmt: skip
+        say("measuring quality")
+        t = time.perf_counter()
+        # as of the end of the run's day (UTC): the same figures for any run that day, so a rerun after
+        # a crash builds the same release
+        day = (as_of or datetime.now(UTC)).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        quality.compute_quality(con, day + timedelta(days=1))
+        timings["quality"] = round(time.perf_counter() - t, 3)
+        say("writing the release")
+        builder = ReleaseBuilder(ws)
+        try:
+            counts = {}
+            for table, order in RELEASE_TABLES.items():
+                counts[table] = builder.add_table(table, con, f"SELECT * FROM {table} ORDER BY {order}")
+            for work_table, stored in ID_STATE.items():
+                builder.add_table(stored, con, f"SELECT * FROM {work_table} ORDER BY ALL")
+            reconciliation = [dict(zip(("delivery_id", "source", "rows_in", "accepted", "quarantined", "exact"), r,
+                                       strict=True))
+                              for r in con.execute("SELECT * FROM reconciliation ORDER BY delivery_id").fetchall()]  # fmt: skip
+            meta = {"run_id": run_id, "authority_version": authority_version,
+                    "deliveries": [d.delivery_id for d in used], "linkage": linkage.as_dict(),
+                    "as_of": day.date().isoformat()}  # fmt: skip
+            release = builder.commit(meta)
+        except BaseException:
+            builder.abandon()
+            raise
+        task_counts = tasks.sync(ws, con, release.id)
+    except Exception as error:
+        _finish_run(ws, run_id, "failed", None, {"error": str(error)})
+        raise
+    finally:
+        con.close()
+        for f in (db, Path(str(db) + ".wal")):
+            f.unlink(missing_ok=True)
+        shutil.rmtree(work / "spill", ignore_errors=True)
+    result = GovernResult(run_id, release, [d.delivery_id for d in used], reconciliation, counts,
+                          linkage.as_dict(), task_counts, timings, time.perf_counter() - started)  # fmt: skip
+    _finish_run(ws, run_id, "done", release.id, result.as_dict())
+    return result
+
+
+def runs(ws: Workspace) -> list[dict]:
+    engine = ws.engine()
+    try:
+        with engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(run_t).order_by(run_t.c.run_id))]
+    finally:
+        engine.dispose()

@@ -1,0 +1,104 @@
+"""The linkage stage: conformed values to the record tables of ``yishu.linkage.records``, then
+``yishu.linkage.link`` (keys, repair, Splink, stable ids).
+
+The record tables are built from the raw values of accepted rows (the linkage normalises them with
+the same standards macros and also needs what failed validation: an invalid citizen ID is repaired
+there when its one candidate agrees on name and birth date). Addresses carry the standard address
+code the standardise stage found. Event sources (网格核验) speak of entities by id and are not linked.
+"""
+
+from __future__ import annotations
+
+from yishu.linkage import link as run_link
+from yishu.linkage.prepare import SELECTS, finish, register_functions
+from yishu.pipeline.steps import Step
+from yishu.standards.sql import lit
+
+# record column <- attributes, first present wins (the same roles as ``records.ROLES``)
+PERSON = {
+    "id_raw": ("person.citizen_id", "person.disability_card_no"),
+    "name_raw": ("person.name",),
+    "sex_raw": ("person.sex",),
+    "birth_raw": ("person.birth_date",),
+    "phone_raw": ("person.phone",),
+    "address": ("person.actual_address", "person.hukou_address"),
+}
+ORGANISATION = {
+    "code_raw": ("organisation.uscc",),
+    "name_raw": ("organisation.name",),
+    "representative": ("organisation.legal_representative",),
+    "address": ("organisation.business_address", "organisation.registered_address"),
+}
+HOUSE = {"unit_no": ("house.unit_no",), "address": ("house.address",), "area": ("house.area",)}
+COLUMNS = {"person": PERSON, "organisation": ORGANISATION, "house": HOUSE}
+EXTRA = {"person": {"grid": "element = 'grid_name'"}}
+
+
+def raw_step(entity_type: str) -> Step:
+    """``raw_<type>``: one row per accepted record of the type, with the raw columns linkage reads."""
+    picks = []
+    for column, attrs in COLUMNS[entity_type].items():
+        options = [f"max(CASE WHEN attribute = {lit(a)} THEN raw END)" for a in attrs]
+        picks.append(
+            f"{options[0] if len(options) == 1 else 'coalesce(' + ', '.join(options) + ')'} AS {column}"
+        )
+    for column, condition in EXTRA.get(entity_type, {}).items():
+        picks.append(f"max(CASE WHEN {condition} THEN raw END) AS {column}")
+    identity = ", ".join(lit(a) for attrs in COLUMNS[entity_type].values() for a in attrs)
+    return Step(
+        f"records for linkage: {entity_type}",
+        f"raw_{entity_type}",
+        f"""SELECT v.source, v.row_number, v.record_id, {", ".join(picks)}
+            FROM gov_value v JOIN gov_row r USING (record_id)
+            WHERE r.quarantine IS NULL AND v.entity_type = {lit(entity_type)}
+              AND v.record_id IN (SELECT record_id FROM gov_value WHERE attribute IN ({identity}))
+              AND v.record_id NOT LIKE '%#%.%'
+            GROUP BY v.source, v.row_number, v.record_id""",
+    )
+
+
+def prepare(con) -> dict[str, int]:
+    """Create ``link_person``, ``link_organisation``, ``link_house`` from the ``raw_*`` tables."""
+    register_functions(con)
+    counts = {}
+    for entity_type, (table, select) in SELECTS.items():
+        n = con.execute(f"SELECT count(*) FROM raw_{entity_type}").fetchall()[0][0]
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        if n == 0:
+            continue
+        con.execute(f"CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM raw_{entity_type}")
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
+        finish(con, entity_type)
+        # the standard address code of the record's address, where the register has it
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {table} AS
+                SELECT t.* EXCLUDE (address_code), j.address_code
+                FROM {table} t LEFT JOIN (
+                    SELECT record_id, arg_max(address_code, attribute) AS address_code
+                    FROM record_address WHERE address_code IS NOT NULL GROUP BY record_id) j USING (record_id)"""
+        )
+        counts[entity_type] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    con.execute("DROP VIEW IF EXISTS raw")
+    return counts
+
+
+def link(con):
+    """Link the prepared tables; returns ``linkage.LinkResult``. Writes ``link``."""
+    result = run_link(con)
+    states = []
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "link_person" in tables:
+        states.append("SELECT record_id, id_state AS key_state FROM link_person")
+    if "link_organisation" in tables:
+        states.append("SELECT record_id, code_state FROM link_organisation")
+    key_state = " UNION ALL ".join(states) or "SELECT NULL::VARCHAR AS record_id, NULL::VARCHAR AS key_state"
+    con.execute(
+        f"""CREATE OR REPLACE TABLE link AS
+            SELECT l.record_id, l.source, r.delivery_id, l.row_number, l.entity_type, l.entity_id, l.method,
+                   l.note, l.match_probability, k.key_state
+            FROM link_result l
+            JOIN (SELECT DISTINCT record_id, delivery_id FROM gov_row) r USING (record_id)
+            LEFT JOIN ({key_state}) k USING (record_id)
+            ORDER BY l.entity_type, l.entity_id, l.record_id"""
+    )
+    return result

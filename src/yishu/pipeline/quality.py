@@ -1,0 +1,383 @@
+"""Data quality (数据质量): the six GB/T 36344-2018 dimensions as named SQL steps.
+
+Inputs (tables in one connection; the conform and survive stages write them): ``gov_value`` (one row
+per delivered value), ``gov_delivery`` (one row per delivery), ``record_jurisdiction`` (record ->
+district, town, community, grid), ``provenance``, ``conflict`` (schema.py). Output: the release
+table ``quality`` (dimension, scope_kind, scope, measured, passed, score = passed / measured), one
+row per dimension and scope with at least one unit measured. ``scope_kind`` is ``source``,
+``element`` (data element id), ``district``, ``town``, ``community`` or ``grid`` (jurisdiction codes
+of the record the unit came from; units of a record whose address did not match count at the source
+and element scopes only).
+
+Definitions (the unit counted as ``measured``, and when it ``passed``):
+
+conformance (规范性)
+    unit: a delivered value that is not empty (``state`` in ok / invalid), of any field, including
+    context fields that feed no attribute; passed: ``state = 'ok'``, its element's standard check
+    accepted it. Invalid values carry their reason code; ``top_reasons`` lists them.
+completeness (完整性)
+    unit: a delivered value of a field that feeds an attribute (``attribute IS NOT NULL``); passed:
+    ``state <> 'empty'`` (an invalid value is present: it fails conformance, not completeness).
+accuracy (准确性)
+    unit: a provenance row that was not chosen (``chosen = false``), with a value, for an entity
+    attribute that has a chosen value; passed: its value equals the chosen (authoritative) value.
+    The chosen row itself is not counted. Scoped by the candidate's source, the element of the field
+    it came from (via ``gov_value`` on source and attribute) and its record's jurisdiction.
+consistency (一致性), two rules whose units are added:
+    same data: unit: a provenance row with a value whose entity attribute has values from two or more
+    sources; passed: no ``conflict`` row for that entity attribute names its source (as the chosen or
+    the other source). Consistency is mutual: the authoritative source also fails when another
+    source contradicts it (accuracy says which side is wrong).
+    related data: unit: a record with a valid citizen ID (``person.citizen_id``, state ok) and a valid
+    birth date (``person.birth_date``) or a sex of 1 / 2 (``person.sex``), one unit for each;
+    passed: the birth date equals the ID's digits 7-14 (as YYYY-MM-DD), the sex equals the parity of
+    the ID's 17th digit (odd = 1). Scoped by the element of the birth date or sex field (the ID is
+    the key the rule trusts).
+timeliness (时效性)
+    unit at the source scope: a delivery of a source with an update cycle (daily, weekly, monthly,
+    quarterly, yearly; realtime counts as daily; irregular or none is not measured) that arrived by
+    ``as_of``; passed: it was refreshed in time, i.e. the source's next delivery arrived, or, for
+    the latest delivery, ``as_of`` is, no later than one cycle (calendar days, months or years) plus
+    ``grace`` after it arrived. A delivery that is overdue today fails; so does every past delivery
+    that was followed late. At the element and jurisdiction scopes the unit is a delivered value,
+    passed when its delivery passed.
+accessibility (可访问性)
+    unit: a row in (``rows_in``) of a delivery; passed: the row was accepted (landed and usable,
+    ``accepted``). Source scope only: a row that was not accepted has no usable value or address.
+
+The SQL avoids engine-only functions (CASE, COALESCE, window LEAD, INTERVAL arithmetic, UNION ALL,
+CAST); the few spellings that differ (timestamp literals, temporary tables) are in ``Dialect``
+(``DUCKDB``, ``SPARK``; a test reads every step as Spark SQL and checks it gives the same table).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from yishu.pipeline.dialect import DUCKDB, SPARK, Dialect
+from yishu.pipeline.steps import Step, StepError, run
+
+DIMENSIONS = ("conformance", "completeness", "accuracy", "consistency", "timeliness", "accessibility")
+SCOPE_KINDS = ("source", "element", "district", "town", "community", "grid")
+JURISDICTION_LEVELS = (("district", "district_code"), ("town", "town_code"),
+                       ("community", "community_code"), ("grid", "grid_code"))  # fmt: skip
+LABELS = {
+    "zh": {"conformance": "规范性", "completeness": "完整性", "accuracy": "准确性",
+           "consistency": "一致性", "timeliness": "时效性", "accessibility": "可访问性"},
+    "en": {d: d.capitalize() for d in DIMENSIONS},
+}  # fmt: skip
+
+# The attributes the related-data consistency rule compares.
+ID_ATTRIBUTE, BIRTH_ATTRIBUTE, SEX_ATTRIBUTE = "person.citizen_id", "person.birth_date", "person.sex"
+
+# One update cycle, as an interval (SQL standard spelling, also Spark's).
+CYCLES = {
+    "realtime": "INTERVAL '1' DAY",
+    "daily": "INTERVAL '1' DAY",
+    "weekly": "INTERVAL '7' DAY",
+    "monthly": "INTERVAL '1' MONTH",
+    "quarterly": "INTERVAL '3' MONTH",
+    "yearly": "INTERVAL '1' YEAR",
+}
+
+# The columns of every check table: units counted per group of scopes.
+CHECK_COLUMNS = (
+    "dimension, source, element, district_code, town_code, community_code, grid_code, measured, passed"
+)
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _grace(grace: timedelta) -> str:
+    return f"INTERVAL '{int(grace.total_seconds())}' SECOND"
+
+
+def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hours=12)) -> list[Step]:
+    """The quality steps in order; the last one is ``quality``."""
+    as_of_sql = d.timestamp(as_of)
+    due = "CASE update_cycle " + " ".join(f"WHEN {_lit(c)} THEN arrived_at + {i}" for c, i in CYCLES.items())
+    due += " END"
+    cycles = ", ".join(_lit(c) for c in CYCLES)
+    scopes = "district_code, town_code, community_code, grid_code"
+    value_scopes = f"v.source, v.element, j.{', j.'.join(scopes.split(', '))}"
+    out = [
+        Step(
+            "quality_delivery",
+            "quality_delivery",
+            f"""
+            SELECT delivery_id, source, update_cycle, arrived_at, next_arrived,
+                   CASE WHEN coalesce(next_arrived, {as_of_sql}) <= due + {_grace(grace)} THEN 1 ELSE 0 END
+                       AS timely
+            FROM (
+                SELECT delivery_id, source, update_cycle, arrived_at, {due} AS due,
+                       LEAD(arrived_at) OVER (PARTITION BY source ORDER BY arrived_at, delivery_id)
+                           AS next_arrived
+                FROM gov_delivery
+                WHERE update_cycle IN ({cycles}) AND arrived_at <= {as_of_sql}
+            ) t
+            """,
+        ),
+        Step(
+            "quality_value",
+            "quality_value",
+            f"""
+            SELECT v.source, v.element, v.attribute, v.state, {", ".join("j." + s for s in scopes.split(", "))},
+                   t.timely
+            FROM gov_value v
+            LEFT JOIN record_jurisdiction j ON j.record_id = v.record_id
+            LEFT JOIN quality_delivery t ON t.delivery_id = v.delivery_id
+            """,
+        ),
+        Step(
+            "quality_check_value",
+            "quality_check_value",
+            f"""
+            SELECT 'conformance' AS dimension, source, element, {scopes},
+                   count(*) AS measured, sum(CASE WHEN state = 'ok' THEN 1 ELSE 0 END) AS passed
+            FROM quality_value WHERE state IN ('ok', 'invalid')
+            GROUP BY source, element, {scopes}
+            UNION ALL
+            SELECT 'completeness', source, element, {scopes},
+                   count(*), sum(CASE WHEN state <> 'empty' THEN 1 ELSE 0 END)
+            FROM quality_value WHERE attribute IS NOT NULL
+            GROUP BY source, element, {scopes}
+            UNION ALL
+            SELECT 'timeliness', CAST(NULL AS VARCHAR), element, {scopes}, count(*), sum(timely)
+            FROM quality_value WHERE timely IS NOT NULL
+            GROUP BY element, {scopes}
+            """,
+        ),
+        Step(
+            "quality_check_delivery",
+            "quality_check_delivery",
+            f"""
+            SELECT 'timeliness' AS dimension, source, CAST(NULL AS VARCHAR) AS element,
+                   {", ".join(f"CAST(NULL AS VARCHAR) AS {s}" for s in scopes.split(", "))},
+                   count(*) AS measured, sum(timely) AS passed
+            FROM quality_delivery GROUP BY source
+            UNION ALL
+            SELECT 'accessibility', source, CAST(NULL AS VARCHAR),
+                   {", ".join("CAST(NULL AS VARCHAR)" for _ in scopes.split(", "))},
+                   sum(rows_in), sum(accepted)
+            FROM gov_delivery GROUP BY source HAVING sum(rows_in) > 0
+            """,
+        ),
+        Step(
+            "quality_candidate",
+            "quality_candidate",
+            f"""
+            SELECT p.entity_type, p.entity_id, p.attribute, p.value, p.source, p.chosen,
+                   e.element, {", ".join("j." + s for s in scopes.split(", "))}
+            FROM provenance p
+            LEFT JOIN (SELECT source, attribute, min(element) AS element FROM gov_value
+                       WHERE attribute IS NOT NULL GROUP BY source, attribute) e
+              ON e.source = p.source AND e.attribute = p.attribute
+            LEFT JOIN record_jurisdiction j ON j.record_id = p.record_id
+            WHERE p.value IS NOT NULL
+            """,
+        ),
+        Step(
+            "quality_check_entity",
+            "quality_check_entity",
+            f"""
+            SELECT 'accuracy' AS dimension, c.source, c.element, {", ".join("c." + s for s in scopes.split(", "))},
+                   count(*) AS measured,
+                   sum(CASE WHEN c.value = k.chosen_value THEN 1 ELSE 0 END) AS passed
+            FROM quality_candidate c
+            JOIN (SELECT entity_type, entity_id, attribute, min(value) AS chosen_value
+                  FROM quality_candidate WHERE chosen GROUP BY entity_type, entity_id, attribute) k
+              ON k.entity_type = c.entity_type AND k.entity_id = c.entity_id AND k.attribute = c.attribute
+            WHERE NOT c.chosen
+            GROUP BY c.source, c.element, {", ".join("c." + s for s in scopes.split(", "))}
+            UNION ALL
+            SELECT 'consistency', c.source, c.element, {", ".join("c." + s for s in scopes.split(", "))},
+                   count(*), sum(CASE WHEN x.source IS NULL THEN 1 ELSE 0 END)
+            FROM quality_candidate c
+            JOIN (SELECT entity_type, entity_id, attribute FROM quality_candidate
+                  GROUP BY entity_type, entity_id, attribute HAVING min(source) < max(source)) m
+              ON m.entity_type = c.entity_type AND m.entity_id = c.entity_id AND m.attribute = c.attribute
+            LEFT JOIN (SELECT entity_type, entity_id, attribute, chosen_source AS source FROM conflict
+                       UNION
+                       SELECT entity_type, entity_id, attribute, other_source FROM conflict) x
+              ON x.entity_type = c.entity_type AND x.entity_id = c.entity_id AND x.attribute = c.attribute
+             AND x.source = c.source
+            GROUP BY c.source, c.element, {", ".join("c." + s for s in scopes.split(", "))}
+            """,
+        ),
+        Step(
+            "quality_check_record",
+            "quality_check_record",
+            f"""
+            SELECT 'consistency' AS dimension, {value_scopes}, count(*) AS measured,
+                   sum(CASE WHEN v.value = CASE v.attribute
+                        WHEN {_lit(BIRTH_ATTRIBUTE)} THEN substring(i.value, 7, 4) || '-'
+                             || substring(i.value, 11, 2) || '-' || substring(i.value, 13, 2)
+                        ELSE CASE WHEN CAST(substring(i.value, 17, 1) AS INTEGER) % 2 = 1
+                                  THEN '1' ELSE '2' END
+                        END THEN 1 ELSE 0 END) AS passed
+            FROM gov_value i
+            JOIN gov_value v ON v.record_id = i.record_id
+            LEFT JOIN record_jurisdiction j ON j.record_id = v.record_id
+            WHERE i.attribute = {_lit(ID_ATTRIBUTE)} AND i.state = 'ok' AND v.state = 'ok'
+              AND (v.attribute = {_lit(BIRTH_ATTRIBUTE)} OR (v.attribute = {_lit(SEX_ATTRIBUTE)} AND v.value IN ('1', '2')))
+            GROUP BY {value_scopes}
+            """,
+        ),
+        Step(
+            "quality_check",
+            "quality_check",
+            " UNION ALL ".join(
+                f"SELECT {CHECK_COLUMNS} FROM {t}"
+                for t in (
+                    "quality_check_value",
+                    "quality_check_delivery",
+                    "quality_check_entity",
+                    "quality_check_record",
+                )  # fmt: skip
+            ),
+        ),
+    ]
+    per_scope = [("source", "source"), ("element", "element"), *JURISDICTION_LEVELS]
+    out.append(
+        Step(
+            "quality",
+            "quality",
+            " UNION ALL ".join(
+                f"""
+                SELECT dimension, {_lit(kind)} AS scope_kind, {column} AS scope,
+                       CAST(sum(measured) AS BIGINT) AS measured, CAST(sum(passed) AS BIGINT) AS passed,
+                       CAST(sum(passed) AS DOUBLE) / sum(measured) AS score
+                FROM quality_check WHERE {column} IS NOT NULL
+                GROUP BY dimension, {column} HAVING sum(measured) > 0
+                """
+                for kind, column in per_scope
+            ),
+        )
+    )
+    return out
+
+
+def run_steps(con, steps_: list[Step], d: Dialect = DUCKDB, keep: bool = False) -> None:
+    """Materialise each step in order on ``con`` (``yishu.pipeline.steps.run``); the intermediate
+    tables are dropped afterwards unless ``keep`` (the debug mode: every one stays readable)."""
+    run(con, steps_, d)
+    if not keep:
+        for step in steps_[:-1]:
+            con.execute(f"DROP TABLE IF EXISTS {step.output}")
+
+
+def compute_quality(
+    con, as_of: datetime, *, grace: timedelta = timedelta(hours=12), keep: bool = False
+) -> None:
+    """Create table ``quality`` in ``con`` from the governance working tables (see the module doc).
+
+    ``as_of``: the run timestamp (timezone-aware; a naive one is taken as UTC); ``grace``: how late
+    a delivery may arrive after its cycle and still be on time."""
+    if as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=UTC)
+    run_steps(con, steps(as_of, grace=grace), keep=keep)
+
+
+def _tables(con) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def top_reasons(con, limit: int = 10) -> list[dict]:
+    """The most frequent reasons values were invalid (what to fix), with the sources they came from.
+
+    Reads ``gov_value`` when the connection has it (a governance run), else the release's
+    ``quarantine`` table."""
+    tables = _tables(con)
+    if "gov_value" in tables:
+        base = "SELECT reason, source, element AS field FROM gov_value WHERE state = 'invalid'"
+    elif "quarantine" in tables:
+        base = 'SELECT reason, source, "column" AS field FROM quarantine'
+    else:
+        return []
+    rows = con.execute(
+        f"""
+        SELECT reason, count(*) AS n, field, source FROM ({base}) t
+        WHERE reason IS NOT NULL GROUP BY reason, field, source ORDER BY n DESC, reason, field, source
+        """
+    ).fetchall()
+    by_reason: dict[str, dict] = {}
+    for reason, n, field, source in rows:
+        entry = by_reason.setdefault(reason, {"reason": reason, "count": 0, "sources": {}, "fields": {}})
+        entry["count"] += n
+        entry["sources"][source] = entry["sources"].get(source, 0) + n
+        if field is not None:
+            entry["fields"][field] = entry["fields"].get(field, 0) + n
+    out = sorted(by_reason.values(), key=lambda e: (-e["count"], e["reason"]))[:limit]
+    for e in out:
+        e["sources"] = [
+            {"source": s, "count": n} for s, n in sorted(e["sources"].items(), key=lambda x: -x[1])
+        ]
+        e["fields"] = [{"field": f, "count": n} for f, n in sorted(e["fields"].items(), key=lambda x: -x[1])]
+    return out
+
+
+def _score(passed: int, measured: int) -> float | None:
+    return passed / measured if measured else None
+
+
+def _mean(scores) -> float | None:
+    known = [s for s in scores if s is not None]
+    return sum(known) / len(known) if known else None
+
+
+def summarise(con, *, worst: int = 10, reasons: int = 10) -> dict:
+    """The report's figures from the ``quality`` table of ``con`` (a run or a release connection).
+
+    ``dimensions``: per dimension the units measured and passed over every source (each unit
+    belongs to one source) and the score; ``overall``: the mean of the dimension scores;
+    ``sources``: the league table, best first; ``worst_elements``: the elements with the lowest
+    mean score; ``jurisdictions``: districts with their towns; ``fix``: ``top_reasons``."""
+    rows = con.execute(
+        "SELECT dimension, scope_kind, scope, measured, passed FROM quality ORDER BY scope_kind, scope, dimension"
+    ).fetchall()
+    by: dict[str, dict[str, dict[str, tuple[int, int]]]] = {k: {} for k in SCOPE_KINDS}
+    for dim, kind, scope, measured, passed in rows:
+        by.setdefault(kind, {}).setdefault(scope, {})[dim] = (int(measured), int(passed))
+
+    def entry(scope: str, dims: dict[str, tuple[int, int]]) -> dict:
+        scores = {d: _score(p, m) for d, (m, p) in dims.items()}
+        return {
+            "scope": scope,
+            "overall": _mean(scores.values()),
+            "scores": {d: scores.get(d) for d in DIMENSIONS},
+            "measured": {d: dims[d][0] for d in DIMENSIONS if d in dims},
+            "passed": {d: dims[d][1] for d in DIMENSIONS if d in dims},
+        }
+
+    dimensions = []
+    for dim in DIMENSIONS:
+        measured = sum(v[dim][0] for v in by["source"].values() if dim in v)
+        passed = sum(v[dim][1] for v in by["source"].values() if dim in v)
+        dimensions.append({"dimension": dim, "measured": measured, "passed": passed,
+                           "score": _score(passed, measured)})  # fmt: skip
+    sources = sorted((entry(s, d) for s, d in by["source"].items()),
+                     key=lambda e: (-(e["overall"] or 0), e["scope"]))  # fmt: skip
+    for rank, e in enumerate(sources, 1):
+        e["rank"] = rank
+    elements = sorted((entry(s, d) for s, d in by["element"].items()),
+                      key=lambda e: (e["overall"] if e["overall"] is not None else 2, e["scope"]))  # fmt: skip
+    towns = [entry(s, d) for s, d in sorted(by["town"].items())]
+    districts = []
+    for code, dims in sorted(by["district"].items()):
+        e = entry(code, dims)
+        e["towns"] = [t for t in towns if t["scope"].startswith(code)]
+        districts.append(e)
+    return {
+        "dimensions": dimensions,
+        "overall": _mean(d["score"] for d in dimensions),
+        "sources": sources,
+        "worst_elements": elements[:worst],
+        "jurisdictions": districts,
+        "fix": top_reasons(con, reasons),
+    }
+
+
+__all__ = ["DIMENSIONS", "DUCKDB", "SCOPE_KINDS", "SPARK", "Dialect", "Step", "StepError", "compute_quality", "run_steps", "steps",
+           "summarise", "top_reasons"]  # fmt: skip

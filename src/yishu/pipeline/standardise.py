@@ -1,0 +1,125 @@
+"""Standardise addresses: every delivered address text matched to the standard address register.
+
+Distinct texts are matched once (deliveries repeat addresses) by the address engine
+(``yishu.address.AddressRegister``), which returns the standard address code, the level matched,
+a confidence, and below the threshold a proposal to verify instead of a guess. The register is the
+workspace's ``data/register/addresses.parquet`` (see ``register_path``).
+
+Output tables: ``address_match`` (text -> code, level, confidence, status, reasons) and
+``record_address`` (the release table: one row per delivered address value) with the jurisdiction
+of each matched code (district 6, township 9, community 12 and grid 15 digits).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+
+from yishu.address import AddressRegister
+from yishu.pipeline.steps import Step
+from yishu.workspace import Workspace
+
+
+def register_path(ws: Workspace) -> Path:
+    return ws.data_dir / "register" / "addresses.parquet"
+
+
+def install_register(ws: Workspace, path: str | Path) -> Path:
+    """Copy a standard address register (Parquet: address_code, division_code, grid_code, level,
+    text and the elements) into the workspace, where governance runs read it."""
+    source = Path(path)
+    if not source.is_file():
+        raise FileNotFoundError(f"{source}: no address register file")
+    target = register_path(ws)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    shutil.copyfile(source, tmp)
+    tmp.replace(target)
+    return target
+
+
+def match_texts(con, register: AddressRegister | None, progress=None) -> int:
+    """Create ``address_match`` for every distinct address text of an accepted row."""
+    texts = [
+        r[0]
+        for r in con.execute(
+            """SELECT DISTINCT v.raw FROM gov_value v JOIN gov_row r USING (record_id)
+               WHERE v.element = 'address' AND v.state = 'ok' AND r.quarantine IS NULL ORDER BY 1"""
+        ).fetchall()
+    ]
+    matches = register.match_many(texts) if register is not None else []
+    if register is None:
+        from yishu.address.register import AddressMatch
+
+        matches = [
+            AddressMatch(t, None, None, 0.0, proposed=True, reasons=("no address register",)) for t in texts
+        ]
+    table = pa.table(
+        {
+            "text": pa.array(texts, pa.string()),
+            "address_code": pa.array([m.address_code for m in matches], pa.string()),
+            "level": pa.array([m.level for m in matches], pa.string()),
+            "confidence": pa.array([round(m.confidence, 3) for m in matches], pa.float64()),
+            "division_code": pa.array([m.division_code for m in matches], pa.string()),
+            "grid_code": pa.array([m.grid_code for m in matches], pa.string()),
+            "status": pa.array(
+                [
+                    "matched" if m.address_code and not m.proposed else "proposed" if m.level else "unmatched"
+                    for m in matches
+                ],
+                pa.string(),
+            ),  # fmt: skip
+            "reasons": pa.array(["; ".join(m.reasons) for m in matches], pa.string()),
+        }
+    )
+    con.register("address_match_arrow", table)
+    con.execute("CREATE OR REPLACE TABLE address_match AS SELECT * FROM address_match_arrow")
+    con.unregister("address_match_arrow")
+    return len(texts)
+
+
+def register_table(con, register_file: Path | None, read) -> None:
+    """``address_register``: the register's codes with their text and jurisdiction."""
+    if register_file is not None and register_file.is_file():
+        con.execute(
+            f"""CREATE OR REPLACE TABLE address_register AS
+                SELECT address_code, text, level, substring(division_code, 1, 6) AS district_code,
+                       substring(division_code, 1, 9) AS town_code, division_code AS community_code, grid_code
+                FROM {read(register_file)}"""
+        )
+    else:
+        con.execute(
+            """CREATE OR REPLACE TABLE address_register (address_code VARCHAR, text VARCHAR, level VARCHAR,
+               district_code VARCHAR, town_code VARCHAR, community_code VARCHAR, grid_code VARCHAR)"""
+        )
+
+
+STEPS = [
+    Step(
+        "addresses of records",
+        "record_address",
+        """SELECT v.record_id, v.source, v.delivery_id, v.row_number, v.attribute, v.raw AS text,
+                  m.address_code, m.level, m.confidence, m.status, m.reasons,
+                  coalesce(a.district_code, substring(m.division_code, 1, 6)) AS district_code,
+                  coalesce(a.town_code, substring(m.division_code, 1, 9)) AS town_code,
+                  coalesce(a.community_code, m.division_code) AS community_code,
+                  coalesce(a.grid_code, m.grid_code) AS grid_code
+           FROM gov_value v JOIN gov_row r USING (record_id)
+           JOIN address_match m ON m.text = v.raw
+           LEFT JOIN address_register a ON a.address_code = m.address_code
+           WHERE v.element = 'address' AND v.state = 'ok' AND r.quarantine IS NULL""",
+    ),
+    Step(
+        "jurisdiction of records",
+        "record_jurisdiction",
+        """SELECT record_id, arg_max(district_code, rank) AS district_code, arg_max(town_code, rank) AS town_code,
+                  arg_max(community_code, rank) AS community_code, arg_max(grid_code, rank) AS grid_code
+           FROM (SELECT *, CASE WHEN address_code IS NOT NULL THEN 2 WHEN community_code IS NOT NULL THEN 1 ELSE 0 END
+                              * 10 + CASE WHEN attribute LIKE '%actual_address' OR attribute LIKE '%business_address'
+                                          THEN 1 ELSE 0 END AS rank
+                 FROM record_address)
+           GROUP BY record_id""",
+    ),
+]
