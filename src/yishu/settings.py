@@ -95,6 +95,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("engine_threads", int, 2, "Threads the embedded data engine (DuckDB) may use."),
     Setting("engine_memory_limit", str, "8GB", "Memory the embedded data engine (DuckDB) may use."),
     Setting(
+        "task_conflict_threshold",
+        float,
+        0.6,
+        "A conflict becomes a verification task when this share of the sources with a value (or more) "
+        "disagrees with the authoritative value.",
+    ),
+    Setting(
+        "task_link_probability",
+        float,
+        0.9,
+        "A record linked by probability below this becomes a verification task (is it the same one?).",
+    ),
+    Setting(
         "audit_hash",
         str,
         "sm3",
@@ -113,19 +126,6 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("cookie_secure", bool, False, "Mark the session cookie Secure (set true behind HTTPS)."),
     Setting("export_max_rows", int, 1000000, "Most rows one export may stream."),
-    Setting(
-        "task_conflict_threshold",
-        float,
-        0.6,
-        "A conflict becomes a verification task when this share of the sources with a value (or more) "
-        "disagrees with the authoritative value.",
-    ),
-    Setting(
-        "task_link_probability",
-        float,
-        0.9,
-        "A record linked by probability below this becomes a verification task (is it the same one?).",
-    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

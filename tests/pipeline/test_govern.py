@@ -337,3 +337,24 @@ def test_release_tables_match_the_schema_contract(governed):
             path = result.release.path / f"{name}.parquet"
             cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()]
             assert cols[0] == "entity_id" and cols[-1] == "jurisdiction"
+
+
+def test_a_renamed_column_is_conformed_through_a_confirmed_mapping(tmp_path):
+    ws = Workspace.init(tmp_path / "h").workspace
+    install_builtin(ws.catalogue_dir, ws.settings["city"])
+    engine = ws.engine()
+    catalogue_store.save(engine, load_catalogue(ws.catalogue_dir))
+    catalogue_store.confirm_mapping(engine, "公安户籍人口", {"身份证号码": "citizen_id"}, "officer")
+    engine.dispose()
+    f = tmp_path / "ga.csv"
+    f.write_text(
+        "身份证号码,姓名,备注\n11010519491231002X,张三,x\n110105500101001,李四,y\n", encoding="utf-8"
+    )
+    ingest_files(ws, "公安户籍人口", [f])
+    result = govern(ws)
+    with result.release.connect() as con:
+        ids = con.execute("SELECT citizen_id, name FROM person ORDER BY name").fetchall()
+        columns = {r[0] for r in con.execute("SELECT DISTINCT attribute FROM provenance").fetchall()}
+    # 15-digit legacy numbers are upgraded; the unmapped column 备注 feeds nothing
+    assert set(ids) == {("110105195001010012", "李四"), ("11010519491231002X", "张三")}
+    assert columns == {"person.citizen_id", "person.name"}

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from yishu.audit.hashing import HASHES
-from yishu.share.tables import audit_head, audit_log
+from yishu.share.tables import Prepared, audit_head, audit_log
 
 ALGORITHMS = tuple(HASHES)
 GENESIS = "0" * 64
@@ -78,6 +78,10 @@ class AuditEntry:
             "status": int(self.status), "rows": self.rows if self.rows is None or 0 <= self.rows < 2**31 else None, "entity_ids": ids_text,
             "release_id": small(self.release_id), "client": (self.client or "")[:64] or None, "algorithm": algorithm,
         }  # fmt: skip
+
+
+_LOCK_HEAD = Prepared(sa.update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq))
+_READ_HEAD = Prepared(sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1))
 
 
 class AuditLog:

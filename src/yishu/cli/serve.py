@@ -16,6 +16,9 @@ def serve(
         str | None, typer.Option(help="Address to listen on (default: the host setting).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: the port setting).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (each with its own audit writer; one chain).")
+    ] = 1,
     home: HomeOption = None,
 ) -> None:
     """Run the share service: API under /api/v1, OpenAPI at /openapi.json."""

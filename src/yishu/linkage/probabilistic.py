@@ -92,6 +92,8 @@ def settings():
 def _quiet_splink():
     """Splink narrates training at INFO level and warns, at WARNING, of comparison levels never seen
     among same-ID pairs (they keep Splink's defaults, as intended); keep the command's output readable."""
+    import splink  # noqa: F401  (its import configures its loggers: set ours after it)
+
     names = ["splink", *(n for n in logging.root.manager.loggerDict if n.startswith("splink"))]
     levels = {n: logging.getLogger(n).level for n in names}
     for n in names:
@@ -126,7 +128,8 @@ def _predict(con: duckdb.DuckDBPyConnection, threshold: float, seed: int) -> str
     keyless = con.execute("SELECT count(*) FROM link_person_input WHERE citizen_id IS NULL").fetchall()[0][0]
     if keyless == 0:
         con.execute(
-            "CREATE OR REPLACE TABLE link_person_pairs AS SELECT NULL::VARCHAR AS record_id_l WHERE false"
+            "CREATE OR REPLACE TABLE link_person_pairs AS SELECT NULL::VARCHAR AS record_id_l, "
+            "NULL::VARCHAR AS record_id_r, NULL::DOUBLE AS match_probability, NULL::DOUBLE AS match_weight WHERE false"
         )
         return "link_person_pairs"
     db_api = DuckDBAPI(con)

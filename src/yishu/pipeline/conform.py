@@ -53,6 +53,7 @@ class DeliveryInUse:
     landed_path: Path
     columns: tuple[str, ...]
     resource: Resource | None
+    mapped: tuple[tuple[str, str, str | None], ...] = ()  # (column, element, attribute) delivered and mapped
 
     @property
     def event(self) -> bool:
@@ -63,7 +64,25 @@ class DeliveryInUse:
         return self.landed_path.with_name(f"{self.delivery_id}.quarantine.parquet")
 
 
-def deliveries_in_use(rows: list[dict], catalogue: Catalogue) -> list[DeliveryInUse]:
+def mapping(columns: tuple[str, ...], resource: Resource | None, confirmed: dict[str, str]) -> tuple:
+    """The delivered columns mapped to data elements: the resource's own columns, then columns a
+    person confirmed for this source (``yishu catalog map --confirm``) standing in for a resource
+    field of the same element that this delivery lacks (a department renamed a column)."""
+    if resource is None:
+        return ()
+    present = set(columns)
+    out = [(f.column, f.element, f.attribute) for f in resource.fields if f.column in present]
+    covered = {f.element for f in resource.fields if f.column in present}
+    for column, element in confirmed.items():
+        if column in present and column not in {c for c, _e, _a in out} and element not in covered:
+            attribute = next((f.attribute for f in resource.fields if f.element == element), None)
+            out.append((column, element, attribute))
+            covered.add(element)
+    return tuple(out)
+
+
+def deliveries_in_use(rows: list[dict], catalogue: Catalogue,
+                      confirmed: dict[str, dict[str, str]] | None = None) -> list[DeliveryInUse]:  # fmt: skip
     """From the control plane's delivery rows: each source's latest, or all for event sources."""
     by_source: dict[str, list[dict]] = {}
     for row in sorted(rows, key=lambda r: r["delivery_id"]):
@@ -79,9 +98,11 @@ def deliveries_in_use(rows: list[dict], catalogue: Catalogue) -> list[DeliveryIn
             chosen = chosen[-1:]
         for r in chosen:
             arrived = r["arrived_at"]
+            columns = tuple(json.loads(r["columns"]))
             out.append(DeliveryInUse(r["delivery_id"], source, arrived.isoformat() if hasattr(arrived, "isoformat")
                                      else str(arrived), r["rows_in"], r["rows_landed"], r["rows_quarantined"],
-                                     Path(r["landed_path"]), tuple(json.loads(r["columns"])), resource))  # fmt: skip
+                                     Path(r["landed_path"]), columns, resource,
+                                     mapping(columns, resource, (confirmed or {}).get(source, {}))))  # fmt: skip
     return out
 
 
@@ -129,16 +150,13 @@ def value_select(d: DeliveryInUse, catalogue: Catalogue, read) -> str | None:
     if d.resource is None:
         return None
     parts = []
-    present = set(d.columns)
-    for f in d.resource.fields:
-        if f.column not in present:
-            continue
+    for column, element, attribute in d.mapped:
         parts.append(
             f"""SELECT _delivery_id AS delivery_id, {lit(d.source)} AS source, _row_number AS row_number,
                        {_record_id(d)} AS record_id, {lit(d.resource.entity_type)} AS entity_type,
-                       {lit(f.attribute) if f.attribute else "CAST(NULL AS VARCHAR)"} AS attribute,
-                       {lit(f.element)} AS element, {lit(f.column)} AS column_name,
-                       nullif(trim({_quote(f.column)}), '') AS raw
+                       {lit(attribute) if attribute else "CAST(NULL AS VARCHAR)"} AS attribute,
+                       {lit(element)} AS element, {lit(column)} AS column_name,
+                       nullif(trim({_quote(column)}), '') AS raw
                 FROM {read(d.landed_path)}"""
         )
     return " UNION ALL ".join(parts) if parts else None
@@ -155,41 +173,44 @@ def _groups(elements: list[DataElement], build) -> dict[str, list[str]]:
 
 
 def normalise_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
-    """``gov_norm`` from ``gov_raw``: the normal form of every value.
+    """``gov_norm`` from ``gov_raw``: the normal form of every value, and the precise reason code of
+    an invalid national identifier.
 
+    Each distinct (element, raw) pair is normalised once and joined back: deliveries repeat values
+    (every person's ID, name and birth date in several sources; sex and ethnicity almost always).
     Normalisers are applied bare (they return NULL for NULL): wrapped in ``CASE WHEN raw IS NOT
-    NULL`` DuckDB 1.5 runs the standards macros about 100 times slower. The precise reason of an
-    invalid national identifier is worked out only over the invalid values."""
-    ids = sorted(
-        {f.element for d in used if d.resource for f in d.resource.fields if f.column in set(d.columns)}
-    )
+    NULL`` DuckDB 1.5 runs the standards macros about 100 times slower."""
+    ids = sorted({element for d in used for _column, element, _attribute in d.mapped})
     elements = [catalogue.elements[i] for i in ids]
     parts = [
-        f"SELECT *, {expr} AS value FROM gov_raw WHERE element IN ({', '.join(map(lit, group))})"
+        f"SELECT element, raw, {expr} AS value FROM distinct_raw WHERE element IN ({', '.join(map(lit, group))})"
         for expr, group in _groups(elements, lambda e: normaliser(e, "raw")).items()
-    ] or ["SELECT *, CAST(NULL AS VARCHAR) AS value FROM gov_raw"]
-    return " UNION ALL ".join(parts)
-
-
-def conform_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
-    """``gov_value`` from ``gov_norm``: the state and the reason of every value."""
-    ids = sorted(
-        {f.element for d in used if d.resource for f in d.resource.fields if f.column in set(d.columns)}
-    )
-    elements = [catalogue.elements[i] for i in ids]
+    ] or ["SELECT element, raw, CAST(NULL AS VARCHAR) AS value FROM distinct_raw"]
     precise = [
-        f"SELECT record_id, column_name, {reason(e, 'raw')} AS reason FROM gov_norm "
-        f"WHERE element = {lit(e.id)} AND raw IS NOT NULL AND value IS NULL"
+        f"SELECT element, raw, {reason(e, 'raw')} AS reason FROM normal "
+        f"WHERE element = {lit(e.id)} AND value IS NULL"
         for e in elements
         if e.check.sql in ("yishu_id_valid", "yishu_uscc_valid")
-    ] or ["SELECT CAST(NULL AS VARCHAR) AS record_id, CAST(NULL AS VARCHAR) AS column_name, "
+    ] or ["SELECT CAST(NULL AS VARCHAR) AS element, CAST(NULL AS VARCHAR) AS raw, "
           "CAST(NULL AS VARCHAR) AS reason WHERE 1 = 0"]  # fmt: skip
     return f"""
-        WITH r AS ({" UNION ALL ".join(precise)})
-        SELECT n.*, CASE WHEN n.raw IS NULL THEN 'empty' WHEN n.value IS NULL THEN 'invalid' ELSE 'ok' END AS state,
-               CASE WHEN n.raw IS NOT NULL AND n.value IS NULL THEN coalesce(r.reason, n.element || '.invalid') END
+        WITH distinct_raw AS (SELECT DISTINCT element, raw FROM gov_raw WHERE raw IS NOT NULL),
+             normal AS ({" UNION ALL ".join(parts)}),
+             why AS ({" UNION ALL ".join(precise)})
+        SELECT g.*, n.value, w.reason AS precise_reason
+        FROM gov_raw g
+        LEFT JOIN normal n ON n.element = g.element AND n.raw = g.raw
+        LEFT JOIN why w ON w.element = g.element AND w.raw = g.raw"""
+
+
+def conform_select() -> str:
+    """``gov_value`` from ``gov_norm``: the state and the reason code of every value."""
+    return """
+        SELECT delivery_id, source, row_number, record_id, entity_type, attribute, element, column_name, raw, value,
+               CASE WHEN raw IS NULL THEN 'empty' WHEN value IS NULL THEN 'invalid' ELSE 'ok' END AS state,
+               CASE WHEN raw IS NOT NULL AND value IS NULL THEN coalesce(precise_reason, element || '.invalid') END
                    AS reason
-        FROM gov_norm n LEFT JOIN r ON r.record_id = n.record_id AND r.column_name = n.column_name"""
+        FROM gov_norm"""
 
 
 def row_select(d: DeliveryInUse, read) -> str:
@@ -226,7 +247,7 @@ def steps(used: list[DeliveryInUse], catalogue: Catalogue, read) -> list[Step]:
     return [
         Step("landed values", "gov_raw", " UNION ALL ".join(values) if values else empty_values),
         Step("normalise values", "gov_norm", normalise_select(used, catalogue)),
-        Step("conform values", "gov_value", conform_select(used, catalogue)),
+        Step("conform values", "gov_value", conform_select()),
         Step(
             "row identity",
             "gov_row_identity",

@@ -153,6 +153,7 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
     try:
         catalogue = catalogue_store.read(engine)
         authority_version = catalogue_store.current_authority_version(engine)
+        confirmed = catalogue_store.confirmed_mappings(engine)
     finally:
         engine.dispose()
     if not catalogue.resources:
@@ -162,7 +163,7 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
     say = progress or (lambda _m: None)
     say("delivering verification answers")
     tasks.deliver_answers(ws)
-    used = conform.deliveries_in_use(deliveries(ws), catalogue)
+    used = conform.deliveries_in_use(deliveries(ws), catalogue, confirmed)
     if not used:
         raise GovernError(f"{ws.home}: nothing delivered yet; run 'yishu ingest' first")
     run_id = _start_run(ws, used, authority_version)

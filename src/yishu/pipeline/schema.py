@@ -45,9 +45,9 @@ TABLES = {
     "address_code, level, confidence, status (matched / proposed / unmatched)",
     "task": "verification tasks of this run: task_id, kind (conflict / address / link), entity_type, "
     "entity_id, attribute, grid_code, jurisdiction, question (JSON: candidates with their sources), status",
-    "quarantine": "rows and values that could not be used: delivery_id, source, row_number, column, "
-    "attribute, reason (a stable code), detail, raw",
-    "reconciliation": "per delivery used: delivery_id, source, rows_in, accepted, quarantined",
-    "quality": "GB/T 36344 figures: dimension, scope_kind (source / element / jurisdiction), scope, "
-    "measured, passed, score",
+    "quarantine": "rows and values that could not be used: delivery_id, source, row_number, column_name "
+    "(NULL for a whole row), attribute, reason (a stable code), detail, raw",
+    "reconciliation": "per delivery used: delivery_id, source, rows_in, accepted, quarantined, exact",
+    "quality": "GB/T 36344 figures: dimension, scope_kind (source / element / district / town / community / "
+    "grid), scope, measured, passed, score",
 }

@@ -63,3 +63,9 @@ def create_app(ws: Workspace, engine=None) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(AuditMiddleware, writer_for=lambda scope: share.writer)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of the workspace named by ``$YISHU_HOME``: the factory uvicorn calls in each worker
+    process of ``yishu serve --workers N``."""
+    return create_app(Workspace.open())

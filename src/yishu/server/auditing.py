@@ -3,7 +3,8 @@
 ``AuditMiddleware`` wraps the whole API: when the app starts its response, the middleware builds the
 record (user, grant, purpose, endpoint, query, status, rows, entity ids, release, client address;
 routes add what they know to ``request.state.audit``), hands it to the ``AuditWriter`` and waits for
-the commit; only then does the response go out. If the append fails the caller gets a 503 and none
+the commit; only then does the response go out, with the record's sequence number in the header
+``X-Audit-Seq``. If the append fails the caller gets a 503 and none
 of the response. The writer commits whatever records are waiting in one transaction (group commit),
 so concurrent requests share the cost of the durable write.
 """
@@ -108,7 +109,7 @@ class AuditMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 try:
-                    await self._append(scope, info, message["status"], at)
+                    seq = await self._append(scope, info, message["status"], at)
                 except Exception:
                     dropped = True
                     body = _error_body(503, "audit.unavailable", "the access could not be audited, so nothing "
@@ -118,6 +119,8 @@ class AuditMiddleware:
                                             (b"content-length", str(len(body)).encode())]})  # fmt: skip
                     await send({"type": "http.response.body", "body": body, "more_body": False})
                     return
+                message = dict(message)
+                message["headers"] = [*message.get("headers", []), (b"x-audit-seq", str(seq).encode())]
             elif dropped:
                 return
             await send(message)
@@ -134,7 +137,7 @@ class AuditMiddleware:
                                             (b"content-length", str(len(body)).encode())]})  # fmt: skip
             await send_audited({"type": "http.response.body", "body": body, "more_body": False})
 
-    async def _append(self, scope, info: dict, status: int, at: datetime) -> None:
+    async def _append(self, scope, info: dict, status: int, at: datetime) -> int:
         query_string = scope.get("query_string", b"").decode("latin-1")
         from urllib.parse import parse_qs
 
@@ -149,4 +152,4 @@ class AuditMiddleware:
             purpose=info.get("purpose"), query=query, rows=info.get("rows"), entity_ids=info.get("entity_ids"),
             release_id=info.get("release_id"), client=client[0] if client else None, at=at,
         )  # fmt: skip
-        await asyncio.wrap_future(self.writer_for(scope).submit(entry))
+        return await asyncio.wrap_future(self.writer_for(scope).submit(entry))

@@ -8,7 +8,7 @@ import tempfile
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from yishu.server.security import Id, Principal, require, state
 from yishu.share import applications as apps
@@ -52,12 +52,12 @@ def list_records(grant_id: Id, p: Reader, request: Request, filter: Filters = No
 
 
 @router.get("/records/{entity_id}")
-def get_record(grant_id: Id, entity_id: str, p: Reader, request: Request) -> dict:
-    """One entity by its id."""
+async def get_record(grant_id: Id, entity_id: str, p: Reader, request: Request) -> JSONResponse:
+    """One entity by its id: ``{"release_id", "grant_id", "record"}``."""
     data, v = _view(request, p, grant_id)
     record = share_data.get_record(data, v, entity_id)
     _audit_rows(request, [record])
-    return {"release_id": data.release.id, "grant_id": grant_id, "record": record}
+    return JSONResponse({"release_id": data.release.id, "grant_id": grant_id, "record": record})
 
 
 @router.get("/records/{entity_id}/profile")
@@ -78,13 +78,13 @@ def _lookup(request: Request, p: Principal, grant_id: Id, key: str, value: str) 
 
 
 @router.get("/lookup/citizen-id/{citizen_id}")
-def by_citizen_id(grant_id: Id, citizen_id: str, p: Reader, request: Request) -> dict:
+async def by_citizen_id(grant_id: Id, citizen_id: str, p: Reader, request: Request) -> dict:
     """People with this citizen ID (exact; the key searched is audited)."""
     return _lookup(request, p, grant_id, "citizen_id", citizen_id)
 
 
 @router.get("/lookup/credit-code/{credit_code}")
-def by_credit_code(grant_id: Id, credit_code: str, p: Reader, request: Request) -> dict:
+async def by_credit_code(grant_id: Id, credit_code: str, p: Reader, request: Request) -> dict:
     """Organisations with this unified social credit code (exact; audited)."""
     return _lookup(request, p, grant_id, "uscc", credit_code)
 

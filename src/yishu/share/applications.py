@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from yishu.catalogue.model import Catalogue, Resource
 from yishu.share.errors import ShareError
 from yishu.share.masking import needs_mask
-from yishu.share.tables import application, aware, decision, grant
+from yishu.share.tables import Prepared, application, aware, decision, grant, when
 from yishu.share.users import User
 
 APPLICANT_ROLES = ("consumer", "township_staff", "grid_worker", "provider_officer")
@@ -252,8 +252,11 @@ class Grant:
 
 def _grant(row) -> Grant:
     return Grant(row.grant_id, row.application_id, row.grantee_id, row.resource_code, row.entity_type,
-                 tuple(json.loads(row.fields)), row.purpose, row.jurisdiction, aware(row.granted_at),
-                 aware(row.expires_at), aware(row.revoked_at), row.revoke_reason)  # fmt: skip
+                 tuple(json.loads(row.fields)), row.purpose, row.jurisdiction, when(row.granted_at),
+                 when(row.expires_at), when(row.revoked_at), row.revoke_reason)  # fmt: skip
+
+
+_GRANT = Prepared(sa.select(grant).where(grant.c.grant_id == sa.bindparam("grant_id")))
 
 
 def grants_of(engine: sa.Engine, user: User) -> list[Grant]:
@@ -267,7 +270,7 @@ def grants_of(engine: sa.Engine, user: User) -> list[Grant]:
 def usable_grant(conn: sa.Connection, user: User, grant_id: int) -> Grant:
     """The grant if ``user`` holds it and it is active now; read fresh on every request, so a
     revocation or expiry is effective at once."""
-    row = conn.execute(sa.select(grant).where(grant.c.grant_id == grant_id)).first()
+    row = _GRANT.execute(conn, grant_id=grant_id).first()
     if row is None or row.grantee_id != user.user_id:
         raise ShareError("grant.not_found", f"you hold no grant {grant_id}", "grant.owner", 404)
     g = _grant(row)

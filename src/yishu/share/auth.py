@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from yishu.share.errors import ShareError
-from yishu.share.tables import api_token, app_user, auth_session, aware
+from yishu.share.tables import Prepared, api_token, app_user, auth_session, aware, when
 from yishu.share.users import User, get_user, password_matches
 
 SCOPES = {
@@ -112,16 +112,35 @@ def create_token(engine: sa.Engine, user_id: int, name: str, scopes: list[str], 
             "scopes": sorted(set(scopes)), "expires_at": expires.isoformat()}  # fmt: skip
 
 
+def _token_statement():
+    from yishu.share.tables import org_unit
+
+    return (
+        sa.select(api_token.c.token_id, api_token.c.scopes, api_token.c.expires_at, api_token.c.revoked_at,
+                  app_user.c.user_id, app_user.c.name, app_user.c.role, app_user.c.org_id, app_user.c.jurisdiction,
+                  app_user.c.disabled, org_unit.c.name.label("org_name"), org_unit.c.kind.label("org_kind"))
+        .join(app_user, app_user.c.user_id == api_token.c.user_id)
+        .join(org_unit, org_unit.c.org_id == app_user.c.org_id)
+        .where(api_token.c.token_hash == sa.bindparam("token_hash"))
+    )  # fmt: skip
+
+
+_TOKEN = Prepared(_token_statement())
+
+
 def token_user(
     conn: sa.Connection, secret: str, now: datetime | None = None
 ) -> tuple[User, frozenset[str], int]:
+    """The user behind a bearer token (one query: token, user and org unit)."""
     now = now or datetime.now(UTC)
-    row = conn.execute(sa.select(api_token).where(api_token.c.token_hash == _sha256(secret))).first()
-    if row is None or row.revoked_at is not None or aware(row.expires_at) <= now:
+    row = _TOKEN.execute(conn, token_hash=_sha256(secret)).first()
+    if row is None or row.revoked_at is not None or when(row.expires_at) <= now:
         raise ShareError("auth.token_invalid", "the token is unknown, revoked or expired", "auth.token", 401)
-    user = get_user(conn, row.user_id)
-    if user is None or user.disabled:
+    if row.disabled:
         raise ShareError("auth.token_invalid", "the token's account is disabled", "auth.token", 401)
+    user = User(
+        row.user_id, row.name, row.role, row.org_id, row.org_name, row.org_kind, row.jurisdiction, False
+    )
     return user, frozenset(json.loads(row.scopes)), row.token_id
 
 

@@ -3,9 +3,8 @@ jurisdiction, masked per field. Fails closed: every column name in the SQL comes
 every value is a bound parameter, and masking happens inside DuckDB, so a value a grant does not
 allow never reaches Python, let alone a response.
 
-The server opens each release once into an in-memory DuckDB database (entity tables and
-provenance, indexed by entity id and by citizen ID and credit code) and reads it through one
-cursor per request.
+The server opens each release once (``ReleaseData``) and reads it through one DuckDB cursor per
+list or export; single-entity lookups use the Python forms of scope and masks.
 """
 
 from __future__ import annotations
@@ -15,12 +14,15 @@ import threading
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from yishu.pipeline.release import Release, current_release
 from yishu.pipeline.schema import ENTITY_KEY
 from yishu.share.applications import Grant
 from yishu.share.errors import ShareError
-from yishu.share.masking import mask_sql
+from yishu.share.masking import mask, mask_sql
 from yishu.share.users import User
 
 OPS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "prefix": None, "in": None,
@@ -37,48 +39,90 @@ def _q(name: str) -> str:
 
 
 class ReleaseData:
-    """One release loaded for serving."""
+    """One release loaded for serving: each entity table as an Arrow table sorted by entity id
+    (DuckDB queries it in place for lists and exports; single-entity lookups find the row by
+    binary search and mask it with the Python forms of the masks, which the tests hold equal to
+    the SQL forms), provenance as a DuckDB table."""
 
     def __init__(self, release: Release, threads: int = 2):
         self.release = release
         self.con = duckdb.connect(config={"threads": max(1, threads)})
         self.columns: dict[str, list[str]] = {}
+        self.tables: dict[str, pa.Table] = {}
+        self._ids: dict[str, np.ndarray] = {}
+        self._keys: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for table in ("person", "organisation", "house", "provenance"):
             if table not in release.tables:
                 continue
             path = release.path / f"{table}.parquet"
-            self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{path}')")
-            self.columns[table] = [r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()]
             if table == "provenance":
-                self.con.execute("CREATE INDEX ix_prov ON provenance (entity_id)")
-            else:
-                self.con.execute(f"CREATE INDEX ix_{table}_id ON {table} ({ENTITY_KEY})")
-                key = KEYS.get(table)
-                if key in self.columns[table]:
-                    self.con.execute(f"CREATE INDEX ix_{table}_key ON {table} ({key})")
+                self.con.execute(f"CREATE TABLE provenance AS SELECT * FROM read_parquet('{path}') "
+                                 "ORDER BY entity_type, entity_id")  # fmt: skip
+                self.columns[table] = [r[0] for r in self.con.execute("DESCRIBE provenance").fetchall()]
+                continue
+            arrow = self.con.execute(
+                f"SELECT * FROM read_parquet('{path}') ORDER BY {ENTITY_KEY}"
+            ).to_arrow_table()
+            self.tables[table] = arrow
+            self.columns[table] = arrow.column_names
+            self._ids[table] = arrow.column(ENTITY_KEY).to_numpy(zero_copy_only=False)
+            key = KEYS.get(table)
+            if key in arrow.column_names:
+                values = pc.fill_null(arrow.column(key), "").to_numpy(zero_copy_only=False)
+                order = np.argsort(values, kind="stable")
+                self._keys[table] = (values[order], order)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        return self.con.cursor()
+        cur = self.con.cursor()
+        for name, arrow in self.tables.items():  # Arrow scans are per connection; registering is cheap
+            cur.register(name, arrow)
+        return cur
+
+    def _row(self, table: str, position: int, columns) -> dict:
+        t = self.tables[table]
+        return {c: t.column(c)[position].as_py() for c in (ENTITY_KEY, "jurisdiction", *columns)}
+
+    def row(self, table: str, entity_id: str, columns=()) -> dict | None:
+        """Entity id, jurisdiction and ``columns`` of one entity, or None."""
+        ids = self._ids[table]
+        i = int(np.searchsorted(ids, entity_id))
+        if i < len(ids) and ids[i] == entity_id:
+            return self._row(table, i, columns)
+        return None
+
+    def rows_by_key(self, table: str, value: str, columns=(), limit: int = 10) -> list[dict]:
+        if not value or table not in self._keys:
+            return []
+        values, order = self._keys[table]
+        lo, hi = np.searchsorted(values, value, "left"), np.searchsorted(values, value, "right")
+        return [self._row(table, int(p), columns) for p in sorted(order[lo:hi])[:limit]]
 
 
 class ReleaseCache:
-    """The current release, reopened when the pointer moves."""
+    """The current release, reopened when the pointer moves (one small file read per request)."""
 
     def __init__(self, ws, threads: int = 2):
+        from yishu.pipeline.release import CURRENT, releases_dir
+
         self.ws, self.threads = ws, threads
+        self.pointer = releases_dir(ws) / CURRENT
         self._data: ReleaseData | None = None
         self._lock = threading.Lock()
 
     def get(self) -> ReleaseData:
-        release = current_release(self.ws)
-        if release is None:
-            raise ShareError(
-                "release.none", "there is no release of the base database yet", "grant.release", 503
-            )
+        try:
+            current = int(self.pointer.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            current = None
         data = self._data
-        if data is not None and data.release.id == release.id:
+        if data is not None and data.release.id == current:
             return data
         with self._lock:
+            release = current_release(self.ws)
+            if release is None:
+                raise ShareError(
+                    "release.none", "there is no release of the base database yet", "grant.release", 503
+                )
             if self._data is None or self._data.release.id != release.id:
                 self._data = ReleaseData(release, self.threads)
             return self._data
@@ -90,6 +134,7 @@ class Column:
     source_column: str  # the resource column it was granted as
     expr: str  # SQL that yields what the grantee may see
     masked: bool
+    kind: str  # the masking applied ("none" when not masked)
 
 
 @dataclass(frozen=True)
@@ -133,13 +178,28 @@ def view(data: ReleaseData, user: User, grant: Grant) -> View:
             continue  # a context column of the resource, or not in this release: nothing to serve
         masked = f["masking"] != "none" and not f.get("unmasked")
         expr = mask_sql(f["masking"], _q(name)) if masked else _q(name)
-        columns[name] = Column(name, f["column"], expr, masked)
+        columns[name] = Column(name, f["column"], expr, masked, f["masking"] if masked else "none")
     j = effective_jurisdiction(user, grant)
     if len(j) <= 4:  # city-wide: also rows whose jurisdiction is unknown
         scope = "(jurisdiction IS NULL OR starts_with(jurisdiction, ?))"
     else:
         scope = "starts_with(jurisdiction, ?)"
     return View(grant, table, columns, scope, (j,), j)
+
+
+def in_scope(v: View, jurisdiction: str | None) -> bool:
+    """The Python form of ``View.scope_sql``."""
+    if jurisdiction is None:
+        return len(v.jurisdiction) <= 4
+    return jurisdiction.startswith(v.jurisdiction)
+
+
+def project(v: View, row: dict) -> dict:
+    """The granted fields of one row, masked; the Python form of ``View.select_list``."""
+    out = {ENTITY_KEY: row[ENTITY_KEY]}
+    for c in v.columns.values():
+        out[c.name] = mask(c.kind, row[c.name]) if c.masked else row[c.name]
+    return out
 
 
 def _field(v: View, name: str, purpose: str) -> str:
@@ -235,17 +295,10 @@ def _not_found(what: str) -> ShareError:
 
 
 def get_record(data: ReleaseData, v: View, entity_id: str) -> dict:
-    cur = data.cursor()
-    try:
-        cur.execute(f"SELECT {v.select_list()} FROM {v.table} WHERE {_q(ENTITY_KEY)} = ? AND {v.scope_sql}",
-                    [entity_id, *v.scope_params])  # fmt: skip
-        cols = [d[0] for d in cur.description]
-        rows = _records(cur, cols)
-    finally:
-        cur.close()
-    if not rows:
+    row = data.row(v.table, entity_id, v.columns)
+    if row is None or not in_scope(v, row["jurisdiction"]):
         raise _not_found(f"such {v.table}")
-    return rows[0]
+    return project(v, row)
 
 
 def find_by_key(data: ReleaseData, v: View, key: str, value: str) -> list[dict]:
@@ -258,14 +311,9 @@ def find_by_key(data: ReleaseData, v: View, key: str, value: str) -> list[dict]:
     if key not in v.columns:
         raise ShareError("grant.field_not_granted", f"field {key!r} is not granted to you by grant "
                          f"{v.grant.grant_id}", "grant.fields")  # fmt: skip
-    cur = data.cursor()
-    try:
-        cur.execute(f"SELECT {v.select_list()} FROM {v.table} WHERE {_q(key)} = ? AND {v.scope_sql} "
-                    f"ORDER BY {_q(ENTITY_KEY)} LIMIT 10", [value, *v.scope_params])  # fmt: skip
-        cols = [d[0] for d in cur.description]
-        rows = _records(cur, cols)
-    finally:
-        cur.close()
+    rows = [
+        project(v, r) for r in data.rows_by_key(v.table, value, v.columns) if in_scope(v, r["jurisdiction"])
+    ]
     if not rows:
         raise _not_found(f"{v.table} with that {key}")
     return rows

@@ -82,3 +82,31 @@ def aware(value):
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+def when(value):
+    """A time read back by a raw driver query: SQLite gives text, PostgreSQL a datetime."""
+    from datetime import datetime
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return aware(value)
+
+
+class Prepared:
+    """A Core statement compiled once per dialect and run with ``exec_driver_sql``: the hot reads
+    of every request (token, grant) skip SQLAlchemy's per-call compile and cache-key work.
+    Results are the driver's raw values (see ``when``)."""
+
+    def __init__(self, stmt):
+        self.stmt = stmt
+        self._compiled: dict[str, tuple[str, tuple | None]] = {}
+
+    def execute(self, conn: sa.Connection, **params):
+        entry = self._compiled.get(conn.dialect.name)
+        if entry is None:
+            compiled = self.stmt.compile(dialect=conn.dialect)
+            order = tuple(compiled.positiontup) if compiled.positional else None
+            entry = self._compiled[conn.dialect.name] = (str(compiled), order)
+        sql, order = entry
+        return conn.exec_driver_sql(sql, tuple(params[k] for k in order) if order else params)

@@ -192,8 +192,9 @@ def create_demo_users(ws) -> list[dict]:
     """One demo user per role with a generated password; returns name, role, password, jurisdiction.
 
     Running it again gives the same users new passwords. The provider officer works for the
-    provider of the first conditionally shared resource of the loaded catalogue (so it can approve
-    applications for it)."""
+    department authoritative for citizen IDs (公安 in the built-in catalogue) if its resource is
+    conditionally shared, else for the provider of the first such resource, so it can approve
+    applications for it."""
     from yishu.catalogue import store
 
     city = ws.settings["city"]
@@ -204,6 +205,11 @@ def create_demo_users(ws) -> list[dict]:
         try:
             catalogue = store.read(engine)
             conditional = [r for r in catalogue.resources.values() if r.share_type == "conditional"]
+            authoritative = catalogue.authority.get("person.citizen_id", ())
+            for r in conditional:  # the department authoritative for citizen IDs, else the first
+                if authoritative and r.source == authoritative[0]:
+                    conditional.insert(0, r)
+                    break
             if conditional:
                 provider = conditional[0].provider
         except sa.exc.SQLAlchemyError:
