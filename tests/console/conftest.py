@@ -25,7 +25,9 @@ GA, WG = "370600-GA-0001", "370600-WG-0001"
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("YISHU_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+    if "YISHU_CHROMIUM" in os.environ:  # an explicit choice (tests set it to a missing file)
+        return os.environ["YISHU_CHROMIUM"] if Path(os.environ["YISHU_CHROMIUM"]).is_file() else None
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium")):
         if candidate and Path(candidate).is_file():
             return candidate
     return None
@@ -74,13 +76,19 @@ def server(console_app):
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def browser():
+def require_chromium() -> str:
+    """Chromium's path; else skip with the reason, or fail in CI (CI=true), where it must be there."""
     path = chromium_path()
     if path is None:
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is missing in CI (/usr/bin/chromium): .ci/run must install it")
         pytest.skip("Chromium is not installed (apt-get install -y chromium): browser tests skipped")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

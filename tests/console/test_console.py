@@ -195,3 +195,32 @@ def test_yishu_serve_mounts_the_console(ws, monkeypatch):
     http = TestClient(served["app"], base_url="http://127.0.0.1")
     assert "<title>登录" in http.get("/console/login").text
     assert http.get("/api/v1/me").status_code == 401  # the share service's API beside it
+
+
+def test_without_chromium_browser_tests_skip_but_fail_in_ci(monkeypatch, tmp_path):
+    from conftest import require_chromium
+
+    monkeypatch.setenv("YISHU_CHROMIUM", str(tmp_path / "no-chromium"))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="Chromium is not installed"):
+        require_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="missing in CI"):
+        require_chromium()
+    fake = tmp_path / "chromium"
+    fake.write_text("")
+    monkeypatch.setenv("YISHU_CHROMIUM", str(fake))
+    assert require_chromium() == str(fake)
+
+
+def test_auditor_sees_a_broken_chain(client, ws):
+    client.post("/console/login", data={"username": "shenji", "password": city.PASSWORD})
+    page = client.get("/console/audit")
+    assert page.status_code == 200 and 'data-ok="true"' in page.text
+    engine = ws.engine()
+    with engine.begin() as conn:  # someone edits a record behind the log's back
+        conn.execute(sa.text("UPDATE audit_log SET actor_name = 'nobody' WHERE seq = 1"))
+    engine.dispose()
+    page = client.get("/console/audit")
+    assert 'data-ok="false"' in page.text and "哈希链断裂：第 1 条记录起校验失败" in page.text
+    client.cookies.clear()
