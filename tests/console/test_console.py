@@ -213,6 +213,16 @@ def test_without_chromium_browser_tests_skip_but_fail_in_ci(monkeypatch, tmp_pat
     assert require_chromium() == str(fake)
 
 
+def test_auditors_read_the_audit_log_and_no_data(client, ws):
+    client.post("/console/login", data={"username": "shenji", "password": city.PASSWORD})
+    home = client.get("/console/").text
+    assert "审计日志" in home and "基础库" not in home
+    for path in ("/console/base", "/console/entity/person/P0001", "/console/sharing", "/console/tasks"):
+        r = client.get(path)
+        assert r.status_code == 403 and "无权访问" in r.text, path
+    client.cookies.clear()
+
+
 def test_auditor_sees_a_broken_chain(client, ws):
     client.post("/console/login", data={"username": "shenji", "password": city.PASSWORD})
     page = client.get("/console/audit")

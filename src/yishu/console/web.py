@@ -42,11 +42,21 @@ class Viewer:
 TASK_ROLES = ("grid_worker", "township_staff", "bureau_admin", "bureau_operator")
 APPROVER_ROLES = ("bureau_admin", "bureau_operator", "provider_officer")
 AUDIT_ROLES = ("auditor", "bureau_admin")
+# Auditors read the audit log and nothing else of the data (the share service's rule
+# role.auditor_read_only): the base database and sharing are for every other role.
+DATA_ROLES = (
+    "bureau_admin",
+    "bureau_operator",
+    "provider_officer",
+    "consumer",
+    "township_staff",
+    "grid_worker",
+)
 NAV = (
     ("home", "/", None),
     ("catalogue", "/catalogue", None),
-    ("base", "/base", None),
-    ("sharing", "/sharing", None),
+    ("base", "/base", DATA_ROLES),
+    ("sharing", "/sharing", DATA_ROLES),
     ("tasks", "/tasks", TASK_ROLES),
     ("audit", "/audit", AUDIT_ROLES),
 )

@@ -11,7 +11,7 @@ from yishu.console.errors import NotFound
 from yishu.console.labels import Labels
 from yishu.console.messages import Translator
 from yishu.console.state import Console, console
-from yishu.console.web import TASK_ROLES, Viewer, language, render
+from yishu.console.web import DATA_ROLES, TASK_ROLES, Viewer, language, render
 from yishu.pipeline.schema import ENTITY_TYPES
 
 router = APIRouter()
@@ -28,6 +28,7 @@ LIST_COLUMNS = {
 @router.get("/base")
 def base(request: Request, type: str = "person", j: str = "", q: str = "", page: int = 1,
          viewer: Viewer = Depends(share.viewer), c: Console = Depends(console)):  # fmt: skip
+    share.require_role(request, c, viewer, DATA_ROLES, "base database")
     t = Translator(language(request))
     if type not in ENTITY_TYPES:
         raise NotFound(t("error.no_entity_type", type=type))
@@ -75,6 +76,7 @@ def base(request: Request, type: str = "person", j: str = "", q: str = "", page:
 @router.get("/entity/{entity_type}/{entity_id}")
 def entity(request: Request, entity_type: str, entity_id: str, viewer: Viewer = Depends(share.viewer),
            c: Console = Depends(console)):  # fmt: skip
+    share.require_role(request, c, viewer, DATA_ROLES, f"{entity_type}/{entity_id}")
     t = Translator(language(request))
     if entity_type not in ENTITY_TYPES:
         raise NotFound(t("error.no_entity_type", type=entity_type))

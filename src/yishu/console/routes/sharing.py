@@ -12,11 +12,18 @@ from yishu.console.errors import NotFound
 from yishu.console.labels import Labels
 from yishu.console.messages import Translator
 from yishu.console.state import Console, console
-from yishu.console.web import Viewer, language, render, url
+from yishu.console.web import DATA_ROLES, Viewer, language, render, url
 from yishu.share import applications, auth
 from yishu.share.errors import ShareError
 
-router = APIRouter()
+
+def _data_roles(
+    request: Request, viewer: Viewer = Depends(share.viewer), c: Console = Depends(console)
+) -> None:
+    share.require_role(request, c, viewer, DATA_ROLES, request.url.path)
+
+
+router = APIRouter(dependencies=[Depends(_data_roles)])
 
 
 def _error(t: Translator, exc: ShareError) -> str:
