@@ -229,7 +229,7 @@ def test_keyboard_only_login_and_navigation(browser, server):
 
 
 MAIN_PAGES = ["/", "/catalogue", f"/catalogue/{GA}", "/base", f"/entity/person/{PERSON['entity_id']}",
-              "/tasks", "/tasks/T3", "/sharing", f"/sharing/apply?resource={GA}"]  # fmt: skip
+              "/tasks", "/tasks/T3", "/tasks/T4", "/sharing", f"/sharing/apply?resource={GA}"]  # fmt: skip
 
 
 def test_every_control_has_a_label(login):

@@ -213,6 +213,17 @@ def test_without_chromium_browser_tests_skip_but_fail_in_ci(monkeypatch, tmp_pat
     assert require_chromium() == str(fake)
 
 
+def test_an_answered_link_task_shows_its_answer(client):
+    client.post("/console/login", data={"username": "admin", "password": city.PASSWORD})
+    page = client.get("/console/tasks/T4").text  # answered "same" above
+    assert (
+        "<h1>身份关联存疑</h1>" in page
+        and "确认为：<b>是同一个</b>" in page
+        and "<form" not in page.split("<main")[1]
+    )
+    client.cookies.clear()
+
+
 def test_auditors_read_the_audit_log_and_no_data(client, ws):
     client.post("/console/login", data={"username": "shenji", "password": city.PASSWORD})
     home = client.get("/console/").text

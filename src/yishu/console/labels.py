@@ -46,7 +46,7 @@ class Labels:
         if not attribute:
             return ""
         if attribute.startswith("_link:"):
-            return self.t("tasks.link")
+            return ""  # a link task is about the whole record: its kind says it
         return self.attribute(attribute if "." in attribute else f"{task.get('entity_type')}.{attribute}")
 
     def element(self, element_id: str) -> str:
