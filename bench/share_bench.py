@@ -110,6 +110,17 @@ class Server:
                 raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()[-2000:]}")
         raise RuntimeError("server did not start in 60 s")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server and its worker processes so far."""
+        import psutil
+
+        try:
+            procs = [psutil.Process(self.proc.pid)]
+            procs += procs[0].children(recursive=True)
+            return sum(sum(p.cpu_times()[:2]) for p in procs)
+        except psutil.Error:
+            return float("nan")
+
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
@@ -249,10 +260,14 @@ def main() -> None:
         try:
             asyncio.run(load(port, gid, token, ids, 500, 30, 8, seed=0))  # warm up
             for run in range(args.runs):
+                cpu0, load0 = server.cpu_seconds(), os.getloadavg()[0]
                 results, errors, elapsed = asyncio.run(
                     load(port, gid, token, ids, args.requests, args.seconds, args.concurrency, seed=run + 1)
                 )
                 summary = summarise(results, errors, elapsed)
+                cpu = server.cpu_seconds() - cpu0
+                summary["server_cpu_ms_per_request"] = round(cpu * 1000 / max(summary["ok"], 1), 3)
+                summary["load_average"] = round((load0 + os.getloadavg()[0]) / 2, 1)
                 summary["audited"] = audited(ws, results, gid)[1]
                 out["runs"].append(summary)
                 if not args.json:
@@ -261,7 +276,8 @@ def main() -> None:
             server.stop()
         med = sorted(out["runs"], key=lambda r: r["throughput"])[len(out["runs"]) // 2]
         out["median"] = {"throughput": med["throughput"], "p99_ms": statistics.median(r["p99_ms"] for r in out["runs"]),
-                         "p50_ms": statistics.median(r["p50_ms"] for r in out["runs"])}  # fmt: skip
+                         "p50_ms": statistics.median(r["p50_ms"] for r in out["runs"]),
+                         "server_cpu_ms_per_request": statistics.median(r["server_cpu_ms_per_request"] for r in out["runs"])}  # fmt: skip
         if not args.no_kill:
             server = Server(home, port, args.workers)
             results, errors, elapsed = asyncio.run(
