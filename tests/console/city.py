@@ -5,11 +5,14 @@ provenance, conflicts, quality figures and verification tasks. Every value is fi
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pytest
 import sqlalchemy as sa
 
 from yishu.catalogue import install_builtin, load_catalogue
@@ -19,6 +22,7 @@ from yishu.standards import citizen_id
 from yishu.workspace import Workspace
 
 CITY = "370600"
+GA, WG = "370600-GA-0001", "370600-WG-0001"  # 户籍人口基本信息 (公安), 网格员实有人口采集信息
 GRID_A = "370602001001001"  # 友谊街社区第1网格: the grid worker's
 GRID_B = "370602001001002"  # 友谊街社区第2网格
 GRID_C = "370602001002001"  # 建昌街社区第1网格
@@ -262,3 +266,25 @@ def grant(ws: Workspace, applicant: str, resource_code: str, fields: list[str], 
         return app
     finally:
         engine.dispose()
+
+
+# --- the browser -----------------------------------------------------------------------------------
+
+
+def chromium_path() -> str | None:
+    if "YISHU_CHROMIUM" in os.environ:  # an explicit choice (tests set it to a missing file)
+        return os.environ["YISHU_CHROMIUM"] if Path(os.environ["YISHU_CHROMIUM"]).is_file() else None
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def require_chromium() -> str:
+    """Chromium's path; else skip with the reason, or fail in CI (CI=true), where it must be there."""
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing in CI (/usr/bin/chromium): .ci/run must install it")
+        pytest.skip("Chromium is not installed (apt-get install -y chromium): browser tests skipped")
+    return path

@@ -6,8 +6,6 @@ missing browser fails them: .ci/run installs it."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import sys
 import threading
@@ -19,18 +17,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import city  # noqa: E402
+from city import GA, WG, require_chromium  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-GA, WG = "370600-GA-0001", "370600-WG-0001"
-
-
-def chromium_path() -> str | None:
-    if "YISHU_CHROMIUM" in os.environ:  # an explicit choice (tests set it to a missing file)
-        return os.environ["YISHU_CHROMIUM"] if Path(os.environ["YISHU_CHROMIUM"]).is_file() else None
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium")):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
 
 
 @pytest.fixture(scope="session")
@@ -74,16 +63,6 @@ def server(console_app):
     yield f"http://127.0.0.1:{port}/console"
     srv.should_exit = True
     thread.join(timeout=10)
-
-
-def require_chromium() -> str:
-    """Chromium's path; else skip with the reason, or fail in CI (CI=true), where it must be there."""
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing in CI (/usr/bin/chromium): .ci/run must install it")
-        pytest.skip("Chromium is not installed (apt-get install -y chromium): browser tests skipped")
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,7 @@ import re
 
 import city
 import sqlalchemy as sa
-
-from conftest import GA, WG
+from city import GA, WG
 
 PERSON = city.people()[0]  # P0001 in GRID_A, the grid worker's grid
 OUTSIDE = city.people()[5]  # P0006 in GRID_B

@@ -11,6 +11,7 @@ from pathlib import Path
 import city
 import pytest
 import sqlalchemy as sa
+from city import require_chromium
 from fastapi.testclient import TestClient
 
 from yishu.console import jurisdiction, messages
@@ -198,8 +199,6 @@ def test_yishu_serve_mounts_the_console(ws, monkeypatch):
 
 
 def test_without_chromium_browser_tests_skip_but_fail_in_ci(monkeypatch, tmp_path):
-    from conftest import require_chromium
-
     monkeypatch.setenv("YISHU_CHROMIUM", str(tmp_path / "no-chromium"))
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="Chromium is not installed"):
