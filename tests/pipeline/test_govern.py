@@ -30,10 +30,9 @@ from yishu.workspace import Workspace
 runner = CliRunner()
 
 
-def _workspace(home, city):
-    ws = Workspace.init(
-        home, city=json.loads((city / "manifest.json").read_text("utf-8"))["city"]["code"]
-    ).workspace
+def _workspace(home, city, **settings):
+    code = json.loads((city / "manifest.json").read_text("utf-8"))["city"]["code"]
+    ws = Workspace.init(home, city=code, **settings).workspace
     install_builtin(ws.catalogue_dir, ws.settings["city"])
     engine = ws.engine()
     catalogue_store.save(engine, load_catalogue(ws.catalogue_dir))
@@ -148,7 +147,7 @@ def test_quality_and_tasks_are_in_the_release(governed):
 
 
 def test_a_verification_answer_flows_into_the_next_release(city, tmp_path):
-    ws = _workspace(tmp_path / "home", city)
+    ws = _workspace(tmp_path / "home", city, task_link_probability=1.0)  # every probabilistic link asked
     first = govern(ws)
     conflict_tasks = [t for t in tasks.list_tasks(ws, "open", limit=None) if t["kind"] == "conflict"]
     assert conflict_tasks, "the small city raises conflict tasks"
@@ -158,6 +157,11 @@ def test_a_verification_answer_flows_into_the_next_release(city, tmp_path):
     with pytest.raises(tasks.TaskError, match="not one of the candidates"):
         tasks.answer_task(ws, task["task_id"], {"action": "choose", "value": "nonsense"}, "grid-1")
     tasks.answer_task(ws, task["task_id"], {"action": "choose", "value": other}, "grid-1")
+    link_tasks = [t for t in tasks.list_tasks(ws, "open", limit=None) if t["kind"] == "link"]
+    assert link_tasks, "the small city raises doubtful-link tasks"
+    refused = link_tasks[0]
+    record = refused["attribute"].removeprefix("_link:")
+    tasks.answer_task(ws, refused["task_id"], {"action": "choose", "value": "different"}, "grid-1")
     with pytest.raises(tasks.TaskError, match="is answered"):
         tasks.answer_task(ws, task["task_id"], {"action": "choose", "value": other}, "grid-1")
     second = govern(ws)
@@ -175,7 +179,14 @@ def test_a_verification_answer_flows_into_the_next_release(city, tmp_path):
     assert golden == other != chosen
     assert source == ("网格核验", -1)
     applied = tasks.list_tasks(ws, "applied", limit=None)
-    assert [t["task_id"] for t in applied] == [task["task_id"]] and applied[0]["delivery_id"]
+    assert sorted(t["task_id"] for t in applied) == sorted([task["task_id"], refused["task_id"]])
+    assert all(t["delivery_id"] for t in applied)
+    # the refused link: the record now stands alone, away from the entity it was linked to
+    with second.release.connect() as con:
+        entity, method = con.execute(
+            "SELECT entity_id, method FROM link WHERE record_id = ?", [record]
+        ).fetchall()[0]
+    assert entity != refused["entity_id"] and method == "alone"
     assert any(d["source"] == "网格核验" for d in deliveries(ws))
     assert task["task_id"] not in {t["task_id"] for t in tasks.list_tasks(ws, "open", limit=None)}
 

@@ -44,6 +44,9 @@ def _person_clusters(con, threshold: float) -> None:
     deterministic.person_keys(con)
     pairs = probabilistic.predict(con, threshold)
     keyless = "SELECT record_id FROM link_person ANTI JOIN link_person_key USING (record_id)"
+    # records a grid worker said are not the one they were linked to stand alone (link_detached)
+    con.execute("CREATE TABLE IF NOT EXISTS link_detached (record_id VARCHAR)")
+    detached = "SELECT record_id FROM link_detached"
     # a keyless record joins the keyed record it matches best; the rest cluster among themselves
     con.execute(
         f"""
@@ -58,7 +61,7 @@ def _person_clusters(con, threshold: float) -> None:
         SELECT s.a AS record_id, arg_max(k.key, s.match_weight) AS key, max(s.match_probability) AS p,
                arg_max(s.b, s.match_weight) AS partner
         FROM scored s JOIN link_person_key k ON k.record_id = s.b
-        WHERE s.a IN ({keyless})
+        WHERE s.a IN ({keyless}) AND s.a NOT IN ({detached})
         GROUP BY s.a
         """
     )
@@ -67,6 +70,7 @@ def _person_clusters(con, threshold: float) -> None:
     ]
     edges = con.execute(
         f"""SELECT a, b FROM scored WHERE a IN ({keyless}) AND b IN ({keyless})
+            AND a NOT IN ({detached}) AND b NOT IN ({detached})
             AND a NOT IN (SELECT record_id FROM adopted) AND b NOT IN (SELECT record_id FROM adopted)"""
     ).fetchall()
     parent = {r: r for r in rest}

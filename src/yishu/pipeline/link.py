@@ -82,8 +82,17 @@ def prepare(con) -> dict[str, int]:
     return counts
 
 
+DETACHED = Step(
+    "links refused by grid workers",
+    "link_detached",
+    """SELECT DISTINCT substring(attribute, 7) AS record_id FROM verification_answer
+       WHERE attribute LIKE '\\_link:%' ESCAPE '\\' AND answer = 'choose' AND value = 'different'""",
+)
+
+
 def link(con):
-    """Link the prepared tables; returns ``linkage.LinkResult``. Writes ``link``."""
+    """Link the prepared tables; returns ``linkage.LinkResult``. Writes ``link``. Records a grid
+    worker said are not the one they were linked to (``link_detached``) stand alone."""
     result = run_link(con)
     states = []
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}

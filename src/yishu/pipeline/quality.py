@@ -293,7 +293,7 @@ def top_reasons(con, limit: int = 10) -> list[dict]:
     if "gov_value" in tables:
         base = "SELECT reason, source, element AS field FROM gov_value WHERE state = 'invalid'"
     elif "quarantine" in tables:
-        base = 'SELECT reason, source, "column" AS field FROM quarantine'
+        base = "SELECT reason, source, column_name AS field FROM quarantine"
     else:
         return []
     rows = con.execute(
