@@ -252,7 +252,7 @@ def _release(tmp_path, con):
     b.add_table(
         "quarantine",
         con,
-        'SELECT delivery_id, source, row_number, column_name, attribute, reason,'
+        "SELECT delivery_id, source, row_number, column_name, attribute, reason,"
         " NULL AS detail, raw FROM gov_value WHERE state = 'invalid'",
     )
     b.commit()

@@ -162,3 +162,13 @@ def test_cli_verify_reports_and_fails_on_tampering(engine):
     assert bad.exit_code == 1 and json.loads(bad.stdout)["first_bad"] == 2
     text = runner.invoke(cli, ["audit", "verify", "--home", str(ws.home)])
     assert text.exit_code == 1 and "record 2" in text.output
+
+
+def test_large_accesses_keep_the_first_ids_and_the_total():
+    ids = [f"P{i:07d}" for i in range(1000)]
+    record = AuditEntry("GET", "/api/v1/grants/1/export.csv", 200, rows=5000, entity_ids=ids).as_record("sm3")
+    assert json.loads(record["entity_ids"]) == {"first": ids, "total": 5000}
+    small = AuditEntry("GET", "/x", 200, rows=2, entity_ids=["a", "b"]).as_record("sha256")
+    assert json.loads(small["entity_ids"]) == ["a", "b"]
+    huge = AuditEntry("GET", "/x", 200, grant_id=2**40, actor_id=-1).as_record("sm3")
+    assert huge["grant_id"] is None and huge["actor_id"] is None  # not ids of ours: never stored as such

@@ -157,3 +157,20 @@ def test_every_rule_named_by_the_code_is_listed():
         named |= set(re.findall(r'"((?:auth|role|org|user|jurisdiction|application|grant|query|export|audit)\.[a-z_]+)"\s*(?:,\s*\d+)?\)',
                                 path.read_text(encoding="utf-8")))  # fmt: skip
     assert named and named <= set(RULES)
+
+
+def test_without_a_release_data_requests_answer_503_with_the_rule(tmp_path):
+    from sharekit import Actors
+
+    ws = make_workspace(tmp_path / "bare", release=False)
+    actors = Actors(ws).standard()
+    try:
+        with TestClient(create_app(ws)) as c:
+            gid = grant(c, actors, "civil", GA, ["姓名"])
+            r = c.get(f"/api/v1/grants/{gid}/records", headers=actors.headers("civil"))
+            assert r.status_code == 503 and r.json()["error"] == {
+                "code": "release.none", "message": "there is no release of the base database yet",
+                "rule": "grant.release"}  # fmt: skip
+            assert c.get("/health").json()["status"] == "ok"
+    finally:
+        actors.close()

@@ -66,8 +66,11 @@ class AuditEntry:
             return n if isinstance(n, int) and 0 < n < 2**31 else None
 
         ids = self.entity_ids
-        if ids is not None and len(ids) > MAX_ENTITY_IDS:
-            ids_text = json.dumps({"first": ids[:MAX_ENTITY_IDS], "total": len(ids)}, ensure_ascii=False)
+        if ids is not None and (len(ids) > MAX_ENTITY_IDS or (self.rows or 0) > len(ids)):
+            total = max(
+                len(ids), self.rows or 0
+            )  # an export: the first ids, the query and release name the rest
+            ids_text = json.dumps({"first": ids[:MAX_ENTITY_IDS], "total": total}, ensure_ascii=False)
         else:
             ids_text = json.dumps(ids if ids is not None else [], ensure_ascii=False)
         return {

@@ -96,7 +96,7 @@ def _export(request: Request, p: Principal, grant_id: Id, filters, sort):
         data, v, filters or [], sort, st.settings["export_max_rows"]
     )
     request.state.audit["rows"] = total
-    request.state.audit["entity_ids"] = ids if total <= len(ids) else ids + ["..."]
+    request.state.audit["entity_ids"] = ids
     return data, sql, params
 
 

@@ -362,7 +362,7 @@ def export_query(data: ReleaseData, v: View, filters: list[str], sort: str | Non
             raise ShareError("export.too_large", f"the export would hold {total} rows; at most {max_rows} "
                              "(narrow it with filters)", "export.limit", 413)  # fmt: skip
         ids = [r[0] for r in cur.execute(f"SELECT {_q(ENTITY_KEY)} FROM {v.table} WHERE {where} ORDER BY {order} "
-                                         "LIMIT 1001", params).fetchall()]  # fmt: skip
+                                         "LIMIT 1000", params).fetchall()]  # fmt: skip
     finally:
         cur.close()
     sql = f"SELECT {v.select_list()} FROM {v.table} WHERE {where} ORDER BY {order}"
