@@ -107,6 +107,25 @@ SETTINGS: tuple[Setting, ...] = (
         0.9,
         "A record linked by probability below this becomes a verification task (is it the same one?).",
     ),
+    Setting(
+        "audit_hash",
+        str,
+        "sm3",
+        "Hash of the audit chain for new records: sm3 (GB/T 32905) or sha256. Each record keeps its "
+        "algorithm, so a chain that changed algorithm still verifies.",
+    ),
+    Setting("session_hours", int, 8, "Hours a console session (cookie) lasts."),
+    Setting("token_max_days", int, 90, "Longest lifetime of an API token, in days."),
+    Setting("login_max_failures", int, 5, "Failed logins in a row that lock an account."),
+    Setting("login_lockout_minutes", int, 15, "Minutes a locked account stays locked."),
+    Setting(
+        "rate_limit_per_minute",
+        int,
+        1200,
+        "Requests a user (or, before login, a client address) may make per minute; 0 turns the limit off.",
+    ),
+    Setting("cookie_secure", bool, False, "Mark the session cookie Secure (set true behind HTTPS)."),
+    Setting("export_max_rows", int, 1000000, "Most rows one export may stream."),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -152,6 +171,10 @@ def load_settings(path: Path, environ: dict[str, str] | None = None) -> dict[str
     for s in SETTINGS:
         if s.env_var in environ:
             values[s.name] = s.parse(environ[s.env_var], f"environment variable {s.env_var}")
+    if values["audit_hash"] not in {"sm3", "sha256"}:
+        raise SettingsError(
+            f"{path}: setting 'audit_hash' must be sm3 or sha256, got {values['audit_hash']!r}"
+        )
     if values["language"] not in {"zh", "en"}:
         raise SettingsError(f"{path}: setting 'language' must be zh or en, got {values['language']!r}")
     return values

@@ -7,6 +7,7 @@ become one clean line on stderr and exit code 1 (see ``common.run``).
 from __future__ import annotations
 
 from yishu.cli import address as _address  # noqa: F401  (registers address)
+from yishu.cli import audit as _audit  # noqa: F401  (registers audit)
 from yishu.cli import catalog as _catalog  # noqa: F401  (registers catalog)
 from yishu.cli import check as _check  # noqa: F401
 from yishu.cli import demo as _demo  # noqa: F401  (registers demo)
@@ -16,7 +17,9 @@ from yishu.cli import ingest as _ingest  # noqa: F401  (registers ingest, delive
 from yishu.cli import link as _link  # noqa: F401  (registers link)
 from yishu.cli import quality as _quality  # noqa: F401  (registers quality)
 from yishu.cli import release as _release  # noqa: F401  (registers release)
+from yishu.cli import serve as _serve  # noqa: F401  (registers serve)
 from yishu.cli import synth as _synth  # noqa: F401  (registers synth)
+from yishu.cli import user as _user  # noqa: F401  (registers user)
 from yishu.cli import workspace as _workspace  # noqa: F401  (registers init, settings)
 from yishu.cli.common import app
 

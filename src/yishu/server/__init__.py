@@ -1,0 +1,1 @@
+"""The share service over HTTP: FastAPI app factory (``app.create_app``), routes, audit middleware."""
