@@ -187,7 +187,9 @@ def test_a_workspace_from_before_the_share_service_gets_its_tables(tmp_path, dat
     command.downgrade(_config(engine), "0004")
     assert controlplane.current_revision(engine) == "0004"
     made = users.create_demo_users(ws)
-    assert controlplane.current_revision(engine) == controlplane.head_revision() and len(made) == len(users.ROLES)
+    assert controlplane.current_revision(engine) == controlplane.head_revision() and len(made) == len(
+        users.ROLES
+    )
     command.downgrade(_config(engine), "0004")
     with TestClient(create_app(ws)) as c:
         assert c.get("/api/v1/me").json()["error"]["code"] == "auth.required"
