@@ -139,17 +139,3 @@ def test_cli_match_and_eval(tmp_path, small_city, shared):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["addresses"] == 50
     assert runner.invoke(app, ["address", "eval", str(tmp_path / "none.conll")]).exit_code == 1
-
-
-def test_batch_decoder_gives_crfsuite_labels(shared):
-    from yishu.address.features import features
-
-    texts = [t for t, _s in corpus.read(shared / "data" / "address" / "ccks2021_train.conll")[-400:]]
-    texts += ["", "芝罘区南大街100号", "芝罘区南大街100号"]
-    parser = default_parser()
-    batch = parser.parse_many(texts)
-    assert len(batch) == len(texts) and batch[-3] == ()
-    for text, elements in zip(texts, batch, strict=True):
-        if text:
-            tags = parser.tagger.tag(features(text))
-            assert [(e.label, e.start, e.end) for e in elements] == list(corpus.spans_from_bio(tags)), text

@@ -1,27 +1,50 @@
-"""A batch Viterbi decoder for the shipped CRF, in numpy.
+"""Tag a batch of addresses with the shipped CRF, in numpy, with crfsuite's labels.
 
-python-crfsuite tags one address at a time and turns every feature into a string on each call.
-Here the model's weights are read once (``Tagger.info()``) into a matrix with one row per
-attribute, each feature template gets a lookup table from its characters to that row, a whole
-batch's characters become one integer matrix of rows that is summed in one gather, and addresses
-of equal length are decoded together. The labels are crfsuite's (checked in the tests).
+python-crfsuite tags one address at a time and turns every feature into a string on each call. Here
+the model's weights are read once (``Tagger.info()``) and the features of ``features.py`` are
+computed for the whole batch at once from arrays of code points:
+
+* every character of the model's feature keys gets an id (unknown characters one id per class); the
+  unigram templates (with bias and the suffix flags) become tables by id, the bigram templates
+  tables by pair of ids, the trigram template a hash table, the class pairs 4 x 4 tables;
+* the gazetteer's B/I/E tags come from one ``gazetteer.BatchMatcher`` pass over the joined batch, as
+  a 12-bit pattern per character;
+* emissions are summed once per distinct (trigram, pattern) of the batch; the Viterbi adds the two
+  outer characters' tables as it gathers each step's scores;
+* ``viterbi.Viterbi`` decodes the addresses (in blocks of ``BLOCK`` characters, longest first) and
+  certifies each path as crfsuite's; an address it cannot certify (a near tie) is tagged by
+  crfsuite. The labels are crfsuite's either way (tests/address/test_decoder.py checks them).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
-from yishu.address import gazetteer
-from yishu.address.features import SUFFIXES, fold
+from yishu.address import gazetteer, viterbi
+from yishu.address.features import SUFFIXES, _class, features, fold
 
-TEMPLATES = ("c", "c-1", "c+1", "c-2", "c+2", "b-", "b+", "t", "k", "kp")
+UNIGRAMS = ("c", "c-1", "c+1", "c-2", "c+2")
+GAZ_TAGS = [f"{kind}-{label}" for kind in "BIE" for label in gazetteer.LABEL_BIT]  # bit order
+CJK, OTHER = 0, 1  # ids of characters no feature key holds
+BLOCK = 1 << 16  # characters decoded together
+
+
+def _digit_letter_fold(codes: np.ndarray) -> np.ndarray:
+    """``features.fold`` for text of ASCII and common CJK only: digits to 0, ASCII letters to a."""
+    out = codes.copy()
+    out[(codes >= 0x30) & (codes <= 0x39)] = 0x30
+    out[((codes >= 0x41) & (codes <= 0x5A)) | ((codes >= 0x61) & (codes <= 0x7A))] = 0x61
+    return out
+
+
+def _simple(codes: np.ndarray) -> np.ndarray:
+    return (codes <= 0x7F) | ((codes >= 0x4E00) & (codes <= 0x9FFF))
 
 
 class Decoder:
     def __init__(self, tagger):
         info = tagger.info()
+        self.tagger = tagger
         self.labels = list(tagger.labels())
         index = {label: i for i, label in enumerate(self.labels)}
         size = len(self.labels)
@@ -33,135 +56,197 @@ class Decoder:
                 row = rows[attribute] = len(vectors)
                 vectors.append(np.zeros(size))
             vectors[row][index[label]] = weight
-        self.weights = np.array(vectors)
-        self.table: dict[str, dict[str, int]] = {t: {} for t in TEMPLATES}
-        self.table["g"] = {}
-        for attribute, row in rows.items():
-            name, sep, value = attribute.partition("=")
-            if sep and name in self.table:
-                self.table[name][value] = row
-        self.bias = rows.get("bias", 0)
-        self.suffix = rows.get("suffix", 0)
-        self.next_suffix = rows.get("next_suffix", 0)
+        weights = np.array(vectors)
         self.transitions = np.zeros((size, size))
         for (a, b), weight in info.transitions.items():
             self.transitions[index[a], index[b]] = weight
+        self.viterbi = viterbi.Viterbi(self.transitions)
+        table: dict[str, dict[str, int]] = {}
+        for attribute, row in rows.items():
+            name, sep, value = attribute.partition("=")
+            if sep:
+                table.setdefault(name, {})[value] = row
 
-    def _prepare_vectorised(self) -> None:
-        """Sorted integer keys per template (code points packed 21 bits each) for np.searchsorted."""
+        # character ids: 0 and 1 for unknown CJK and other characters, 2.. for the known ones
+        known = sorted({ch for t in (*UNIGRAMS, "b-", "b+", "t") for key in table.get(t, {}) for ch in key}
+                       | SUFFIXES | {"0", "a"})  # fmt: skip
+        self.ids = np.full(0x110000, OTHER, dtype=np.int32)
+        self.ids[0x4E00:0xA000] = CJK
+        self.ids[[ord(ch) for ch in known]] = np.arange(2, len(known) + 2)
+        chars = [None, None, *known]
+        self.width = len(chars)
+        if self.width**3 * 4096 >= 2**63:  # the key of a (trigram, pattern) is one int64
+            raise ValueError(f"{self.width:,} characters in the model's features: too many to pack")
 
-        def pack(text: str) -> int:
-            key = 0
-            for ch in text:
-                key = (key << 21) | ord(ch)
-            return key
+        def by_char(name: str, extra: str | None = None, flagged=()) -> np.ndarray:
+            out = weights[[table.get(name, {}).get(ch, 0) if ch else 0 for ch in chars]]
+            if extra in rows:
+                out[[i for i, ch in enumerate(chars) if ch in flagged]] += weights[rows[extra]]
+            return out
 
-        self.sorted_keys = {}
-        for name in ("c", "c-1", "c+1", "c-2", "c+2", "b-", "b+", "t"):
-            items = sorted(
-                (pack(k), r)
-                for k, r in self.table[name].items()
-                if len(k) == {"b-": 2, "b+": 2, "t": 3}.get(name, 1)
-            )
-            self.sorted_keys[name] = (np.array([k for k, _ in items] or [-1], dtype=np.int64),
-                                      np.array([r for _, r in items] or [0], dtype=np.int64))  # fmt: skip
+        self.centre = by_char("c", "suffix", SUFFIXES) + weights[rows.get("bias", 0)]
+        self.before = by_char("c-1")
+        self.after = by_char("c+1", "next_suffix", SUFFIXES)
+        self.before2 = by_char("c-2")
+        self.after2 = by_char("c+2")
+        w = self.width
+
+        def hashed(name: str, n: int) -> gazetteer.HashTable:
+            keys, values = [], []
+            for key, row in table.get(name, {}).items():
+                if len(key) == n:
+                    packed = 0
+                    for ch in key:
+                        packed = packed * w + int(self.ids[ord(ch)])
+                    keys.append(packed)
+                    values.append(row)
+            return gazetteer.HashTable(np.array(keys, dtype=np.int64), np.array(values, dtype=np.int64))
+
+        def dense(name: str) -> np.ndarray:  # a row per pair of character ids
+            out = np.zeros(w * w, dtype=np.int32)
+            for key, row in table.get(name, {}).items():
+                if len(key) == 2:
+                    out[int(self.ids[ord(key[0])]) * w + int(self.ids[ord(key[1])])] = row
+            return out
+
+        self.bigram_before, self.bigram_after, self.trigram = dense("b-"), dense("b+"), hashed("t", 3)
+        self.weights = weights
         classes = "DAHP"
+        self.char_class = np.array([classes.index(_class(ch)) for ch in ["\u4e00", "\x00", *known]])
         self.class_pair = np.zeros((4, 4), dtype=np.int64)
-        self.class_pair_prev = np.zeros((4, 4), dtype=np.int64)
+        self.class_pair_before = np.zeros((4, 4), dtype=np.int64)
         for i, x in enumerate(classes):
             for j, y in enumerate(classes):
-                self.class_pair[i, j] = self.table["k"].get(x + y, 0)
-                self.class_pair_prev[i, j] = self.table["kp"].get(x + y, 0)
-        self.suffix_codes = np.array(sorted(ord(ch) for ch in SUFFIXES), dtype=np.int64)
+                self.class_pair[i, j] = table.get("k", {}).get(x + y, 0)
+                self.class_pair_before[i, j] = table.get("kp", {}).get(x + y, 0)
+        # the summed gazetteer rows of each 12-bit tag pattern
+        gaz_rows = [table.get("g", {}).get(tag, 0) for tag in GAZ_TAGS]
+        bits = (np.arange(4096)[:, None] >> np.arange(12)[None, :]) & 1
+        self.gaz = bits @ weights[gaz_rows]
+        self.matcher = gazetteer.BatchMatcher()
 
-    def _lookup(self, name: str, query: np.ndarray) -> np.ndarray:
-        keys, rows = self.sorted_keys[name]
-        pos = np.clip(np.searchsorted(keys, query), 0, len(keys) - 1)
-        return np.where(keys[pos] == query, rows[pos], 0)
+    def _fold(self, texts: list[str], codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Folded code points of the joined texts (as ``features.window_keys`` folds each text)."""
+        folded = _digit_letter_fold(codes)
+        odd = np.flatnonzero(~_simple(codes))
+        if odd.size:
+            for k in np.unique(np.searchsorted(starts, odd, side="right") - 1).tolist():
+                text = texts[k]
+                f = fold(text)
+                if len(f) != len(text):
+                    f = "".join(fold(ch)[:1] or ch for ch in text)
+                folded[starts[k] : starts[k] + len(text)] = np.frombuffer(
+                    f.encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+                )
+        return folded
 
-    @staticmethod
-    def _classes(codes: np.ndarray) -> np.ndarray:
-        """D A H P as 0 1 2 3, like features._class."""
-        out = np.full(codes.shape, 3, dtype=np.int64)
-        out[(codes >= 0x4E00) & (codes <= 0x9FFF)] = 2
-        out[codes == ord("a")] = 1
-        out[codes == ord("0")] = 0
-        return out
+    def _patterns(self, codes: np.ndarray) -> np.ndarray:
+        """The 12-bit gazetteer tag pattern of every character of the joined texts."""
+        start, end, bits = self.matcher.matches(codes)
+        pattern = np.zeros(len(codes), dtype=np.int64)
+        np.bitwise_or.at(pattern, start, bits)  # B
+        np.bitwise_or.at(pattern, end - 1, bits << 8)  # E
+        inner = end - start - 1
+        if inner.sum():
+            cover = np.repeat(start + 1, inner) + (
+                np.arange(int(inner.sum())) - np.repeat(np.cumsum(inner) - inner, inner)
+            )
+            np.bitwise_or.at(pattern, cover, np.repeat(bits << 4, inner))  # I
+        return pattern
+
+    def emissions(self, texts: list[str], lengths: np.ndarray, slot_of: np.ndarray) -> list:
+        """State scores of every character of the (non-empty) texts, as ``viterbi.Viterbi.decode``
+        takes them: (table, index) pairs whose columns summed are the scores of each slot (the
+        character at position p of the texts laid end to end goes to slot ``slot_of[p]``)."""
+        joined = "^^" + "$$^^".join(texts) + "$$"
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        starts = 2 + np.concatenate([[0], np.cumsum(lengths[:-1] + 4)])
+        centre = np.empty(len(slot_of), dtype=np.int64)
+        centre[slot_of] = np.arange(len(slot_of)) + np.repeat(
+            starts - (np.cumsum(lengths) - lengths), lengths
+        )
+        ids = self.ids[self._fold(texts, codes, starts)].astype(np.int64)
+        p2, p1, c, n1, n2 = (ids[centre + d] for d in (-2, -1, 0, 1, 2))
+        w = self.width
+        key = ((p1 * w + c) * w + n1) * 4096 + self._patterns(codes)[centre]
+        distinct, inverse = np.unique(key, return_inverse=True)
+        pattern = distinct % 4096
+        tri = distinct // 4096
+        up1, uc, un1 = tri // (w * w), (tri // w) % w, tri % w
+        cls = self.char_class
+        rows = (
+            self.bigram_before[up1 * w + uc],
+            self.bigram_after[uc * w + un1],
+            self.trigram.get(tri),
+            self.class_pair[cls[uc], cls[un1]],
+            self.class_pair_before[cls[up1], cls[uc]],
+        )
+        score = self.centre[uc] + self.before[up1] + self.after[un1] + self.gaz[pattern]
+        for r in rows:
+            score += self.weights[r]
+        return [(score, inverse), (self.before2, p2), (self.after2, n2)]
+
+    def decode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Label ids of every character of the (non-empty) texts in text order, and offsets. The
+        texts are decoded in blocks of about ``BLOCK`` characters (memory stays bounded)."""
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        labels = np.empty(int(offsets[-1]), dtype=np.int64)
+        self.uncertified = 0
+        first = 0
+        while first < len(texts):
+            last = max(first + 1, int(np.searchsorted(offsets, offsets[first] + BLOCK, side="right")) - 1)
+            block = labels[offsets[first] : offsets[last]]
+            block[:] = self._decode_block(texts[first:last], lengths[first:last])
+            first = last
+        return labels, offsets
+
+    def _decode_block(self, texts: list[str], lengths: np.ndarray) -> np.ndarray:
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        order, slot_of = viterbi.layout(lengths)
+        paths, certified = self.viterbi.decode(self.emissions(texts, lengths, slot_of), lengths[order])
+        labels = paths[slot_of]
+        index = {label: i for i, label in enumerate(self.labels)}
+        for k in order[~certified].tolist():
+            tags = self.tagger.tag(features(texts[k]))
+            labels[offsets[k] : offsets[k + 1]] = [index[t] for t in tags]
+        self.uncertified += int((~certified).sum())
+        return labels
+
+    def spans(self, labels: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, list, list, list]:
+        """``corpus.spans_from_bio`` for every text at once: text index (an array, ascending), and
+        label, start and end (lists).
+        A span starts at B, or at I-x not preceded (in the same text) by B-x or I-x."""
+        if not hasattr(self, "_entity"):
+            names = sorted({t.partition("-")[2] for t in self.labels if "-" in t})
+            self._entity_names = names
+            self._entity = np.array(
+                [names.index(t.partition("-")[2]) if "-" in t else -1 for t in self.labels]
+            )
+            self._inside = np.array([t.startswith("I-") for t in self.labels])
+        entity = self._entity[labels]
+        follows = np.zeros(len(labels) + 1, dtype=bool)  # continues the span of the previous character
+        follows[1:-1] = self._inside[labels[1:]] & (entity[1:] == entity[:-1])
+        follows[offsets[:-1]] = False
+        tagged = entity >= 0
+        start = np.flatnonzero(tagged & ~follows[:-1])
+        end = np.flatnonzero(tagged & ~follows[1:]) + 1
+        which = np.searchsorted(offsets, start, side="right") - 1
+        base = offsets[which]
+        names = self._entity_names
+        return (which, [names[e] for e in entity[start].tolist()], (start - base).tolist(),
+                (end - base).tolist())  # fmt: skip
 
     def tag_many(self, texts: list[str]) -> list[list[str]]:
-        if not hasattr(self, "sorted_keys"):
-            self._prepare_vectorised()
-        padded, lengths, gaz_rows = [], [], []
-        g = self.table["g"]
-        for text in texts:
-            folded = fold(text)
-            if len(folded) != len(text):
-                folded = "".join(fold(ch)[:1] or ch for ch in text)
-            n = len(folded)
-            padded.append("^^" + folded + "$$")
-            lengths.append(n)
-            found = gazetteer.matches(text) if n else []
-            tagged: set[tuple[int, str]] = set()
-            for start, end, _name, values in found:
-                for label in {lab for lab, _code in values}:
-                    tagged.add((start, f"B-{label}"))
-                    tagged.update((i, f"I-{label}") for i in range(start + 1, min(end, n)))
-                    if end - 1 < n:
-                        tagged.add((end - 1, f"E-{label}"))
-            gaz_rows.append(tagged)
-        total = sum(lengths)
+        nonempty = [t for t in texts if t]
         out: list[list[str]] = [[] for _ in texts]
-        if total == 0:
+        if not nonempty:
             return out
-        joined = "".join(padded)
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        starts = np.cumsum([0, *[len(p) for p in padded[:-1]]])
-        centre = np.concatenate([np.arange(n) + s + 2 for s, n in zip(starts, lengths, strict=True) if n])
-        c, p1, n1, p2, n2 = (codes[centre + d] for d in (0, -1, 1, -2, 2))
-        cls = self._classes(codes)
-        columns = [
-            self._lookup("c", c), self._lookup("c-1", p1), self._lookup("c+1", n1), self._lookup("c-2", p2),
-            self._lookup("c+2", n2), self._lookup("b-", (p1 << 21) | c), self._lookup("b+", (c << 21) | n1),
-            self._lookup("t", (p1 << 42) | (c << 21) | n1),
-            self.class_pair[cls[centre], cls[centre + 1]], self.class_pair_prev[cls[centre - 1], cls[centre]],
-            np.where(np.isin(c, self.suffix_codes), self.suffix, 0),
-            np.where(np.isin(n1, self.suffix_codes), self.next_suffix, 0),
-        ]  # fmt: skip
-        emissions = self.weights[self.bias][None, :].repeat(total, axis=0)
-        for column in columns:
-            if column.any():
-                emissions += self.weights[column]
-        offsets = np.cumsum([0, *lengths[:-1]])
-        positions, gaz = [], []
-        for k, tagged in enumerate(gaz_rows):
-            base = offsets[k]
-            for i, tag in tagged:
-                row = g.get(tag)
-                if row:
-                    positions.append(base + i)
-                    gaz.append(row)
-        if positions:
-            np.add.at(emissions, np.array(positions), self.weights[np.array(gaz)])
-        groups: dict[int, list[int]] = defaultdict(list)
-        for k, n in enumerate(lengths):
-            if n:
-                groups[n].append(k)
-        labels = self.labels
-        for n, members in groups.items():
-            idx = offsets[members][:, None] + np.arange(n)[None, :]
-            e = emissions[idx]  # (batch, n, labels)
-            delta = e[:, 0, :]
-            back = np.zeros((len(members), n, e.shape[2]), dtype=np.int32)
-            for t in range(1, n):
-                scores = delta[:, :, None] + self.transitions[None, :, :]
-                best = scores.argmax(axis=1)
-                back[:, t, :] = best
-                delta = np.take_along_axis(scores, best[:, None, :], axis=1)[:, 0, :] + e[:, t, :]
-            paths = np.zeros((len(members), n), dtype=np.int32)
-            paths[:, n - 1] = delta.argmax(axis=1)
-            rows_ = np.arange(len(members))
-            for t in range(n - 1, 0, -1):
-                paths[:, t - 1] = back[rows_, t, paths[:, t]]
-            for row, k in enumerate(members):
-                out[k] = [labels[i] for i in paths[row]]
+        labels, offsets = self.decode(nonempty)
+        names = [self.labels[i] for i in labels.tolist()]
+        k = 0
+        for i, t in enumerate(texts):
+            if t:
+                out[i] = names[offsets[k] : offsets[k + 1]]
+                k += 1
         return out

@@ -6,10 +6,13 @@ the text as given); ``parse_many`` caches repeated strings, as deliveries repeat
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from importlib import resources
+from itertools import repeat
+from operator import getitem
 from pathlib import Path
+from typing import NamedTuple
 
+import numpy as np
 import pycrfsuite
 
 from yishu.address.corpus import spans_from_bio
@@ -18,8 +21,9 @@ from yishu.address.features import features
 MODEL = "crf.bin"
 
 
-@dataclass(frozen=True)
-class Element:
+class Element(NamedTuple):
+    """A labelled span of an address: ``text`` is ``address[start:end]``."""
+
     label: str
     text: str
     start: int
@@ -55,8 +59,8 @@ class Parser:
         return self._cached(text)
 
     def parse_many(self, texts) -> list[tuple[Element, ...]]:
-        """Parse a batch: distinct texts are decoded together by the numpy decoder (the same labels
-        as crfsuite, faster in bulk) and repeated strings are parsed once."""
+        """Parse a batch: distinct texts are tagged together by the numpy decoder (crfsuite's labels,
+        faster in bulk) and repeated strings are parsed once."""
         texts = list(texts)
         distinct = [t for t in dict.fromkeys(texts) if t]
         if len(distinct) < 64:
@@ -65,9 +69,12 @@ class Parser:
             from yishu.address.decoder import Decoder
 
             self._decoder = Decoder(self.tagger)
-        parsed = {}
-        for text, tags in zip(distinct, self._decoder.tag_many(distinct), strict=True):
-            parsed[text] = tuple(Element(label, text[s:e], s, e) for label, s, e in spans_from_bio(tags))
+        labels, offsets = self._decoder.decode(distinct)
+        which, label, start, end = self._decoder.spans(labels, offsets)
+        pieces = map(getitem, map(distinct.__getitem__, which.tolist()), map(slice, start, end))
+        elements = list(map(tuple.__new__, repeat(Element), zip(label, pieces, start, end, strict=True)))
+        bounds = np.searchsorted(which, np.arange(len(distinct) + 1)).tolist()
+        parsed = {t: tuple(elements[a:b]) for t, a, b in zip(distinct, bounds, bounds[1:], strict=False)}
         return [parsed.get(t, ()) for t in texts]
 
 

@@ -34,7 +34,7 @@ def resolve(text: str, within: str | None = None) -> dict[str, dict | None]:
 def _resolve(text: str, within: str | None) -> dict[str, dict | None]:
     found = []  # (level, code, length of the name, start)
     for start, end, _matched, values in gazetteer.matches(text):
-        for label, code in values:
+        for label, code in sorted(values):  # a set: sorted, ties below go the same way in every run
             level = {"prov": 1, "city": 2, "district": 3, "town": 4}[label]
             if (
                 within
@@ -63,7 +63,7 @@ def _resolve(text: str, within: str | None) -> dict[str, dict | None]:
             best, best_score = (level, code), score
     # a county or district written out in full outranks a township that lies elsewhere (boundaries move)
     if best is not None and best[0] == 4:
-        named = [(lv, c) for lv, c in full if lv == 3]
+        named = sorted((lv, c) for lv, c in full if lv == 3)
         if named and not any(best[1].startswith(c[:6]) for _lv, c in named):
             best = named[0]
     out: dict[str, dict | None] = dict.fromkeys(LEVELS)

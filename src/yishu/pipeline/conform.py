@@ -172,9 +172,9 @@ def _groups(elements: list[DataElement], build) -> dict[str, list[str]]:
     return groups
 
 
-def normalise_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
-    """``gov_norm`` from ``gov_raw``: the normal form of every value, and the precise reason code of
-    an invalid national identifier.
+def conform_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
+    """``gov_value`` from ``gov_raw``: the normal form, the state (ok / empty / invalid) and the reason
+    code of every value (precise for the national identifiers: format or check digit).
 
     Each distinct (element, raw) pair is normalised once and joined back: deliveries repeat values
     (every person's ID, name and birth date in several sources; sex and ethnicity almost always).
@@ -197,20 +197,13 @@ def normalise_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
         WITH distinct_raw AS (SELECT DISTINCT element, raw FROM gov_raw WHERE raw IS NOT NULL),
              normal AS ({" UNION ALL ".join(parts)}),
              why AS ({" UNION ALL ".join(precise)})
-        SELECT g.*, n.value, w.reason AS precise_reason
+        SELECT g.*, n.value,
+               CASE WHEN g.raw IS NULL THEN 'empty' WHEN n.value IS NULL THEN 'invalid' ELSE 'ok' END AS state,
+               CASE WHEN g.raw IS NOT NULL AND n.value IS NULL THEN coalesce(w.reason, g.element || '.invalid') END
+                   AS reason
         FROM gov_raw g
         LEFT JOIN normal n ON n.element = g.element AND n.raw = g.raw
         LEFT JOIN why w ON w.element = g.element AND w.raw = g.raw"""
-
-
-def conform_select() -> str:
-    """``gov_value`` from ``gov_norm``: the state and the reason code of every value."""
-    return """
-        SELECT delivery_id, source, row_number, record_id, entity_type, attribute, element, column_name, raw, value,
-               CASE WHEN raw IS NULL THEN 'empty' WHEN value IS NULL THEN 'invalid' ELSE 'ok' END AS state,
-               CASE WHEN raw IS NOT NULL AND value IS NULL THEN coalesce(precise_reason, element || '.invalid') END
-                   AS reason
-        FROM gov_norm"""
 
 
 def row_select(d: DeliveryInUse, read) -> str:
@@ -246,8 +239,7 @@ def steps(used: list[DeliveryInUse], catalogue: Catalogue, read) -> list[Step]:
     ]
     return [
         Step("landed values", "gov_raw", " UNION ALL ".join(values) if values else empty_values),
-        Step("normalise values", "gov_norm", normalise_select(used, catalogue)),
-        Step("conform values", "gov_value", conform_select()),
+        Step("conform values", "gov_value", conform_select(used, catalogue)),
         Step(
             "row identity",
             "gov_row_identity",
