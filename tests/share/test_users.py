@@ -174,3 +174,24 @@ def test_without_a_release_data_requests_answer_503_with_the_rule(tmp_path):
             assert c.get("/health").json()["status"] == "ok"
     finally:
         actors.close()
+
+
+def test_a_workspace_from_before_the_share_service_gets_its_tables(tmp_path, database_url):
+    from alembic import command
+
+    from yishu import controlplane
+    from yishu.controlplane.database import _config
+
+    ws = make_workspace(tmp_path / "old", database_url, release=False)
+    engine = ws.engine()
+    command.downgrade(_config(engine), "0004")
+    assert controlplane.current_revision(engine) == "0004"
+    made = users.create_demo_users(ws)
+    assert controlplane.current_revision(engine) == controlplane.head_revision() and len(made) == len(
+        users.ROLES
+    )
+    command.downgrade(_config(engine), "0004")
+    with TestClient(create_app(ws)) as c:
+        assert c.get("/api/v1/me").json()["error"]["code"] == "auth.required"
+    assert controlplane.current_revision(engine) == controlplane.head_revision()
+    engine.dispose()

@@ -28,7 +28,10 @@ def _error(status: int, code: str, message: str, rule: str | None) -> JSONRespon
 
 
 def create_app(ws: Workspace, engine=None) -> FastAPI:
+    from yishu import controlplane
+
     share = ServerState.open(ws, engine)
+    controlplane.upgrade(share.engine)  # no-op when current; adds the share tables to an older workspace
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

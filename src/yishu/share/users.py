@@ -195,12 +195,14 @@ def create_demo_users(ws) -> list[dict]:
     department authoritative for citizen IDs (公安 in the built-in catalogue) if its resource is
     conditionally shared, else for the provider of the first such resource, so it can approve
     applications for it."""
+    from yishu import controlplane
     from yishu.catalogue import store
 
     city = ws.settings["city"]
     town, grid = _demo_places(ws)
     engine = ws.engine()
     try:
+        controlplane.upgrade(engine)  # a workspace made before the share service gets its tables
         provider = "公安局"
         try:
             catalogue = store.read(engine)
