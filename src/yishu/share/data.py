@@ -335,8 +335,11 @@ def profile(data: ReleaseData, v: View, entity_id: str) -> dict:
     cur = data.cursor()
     try:
         cur.execute(
+            # the pipeline names attributes entity.attribute (person.name); the golden column is the part after the dot
             f"SELECT attribute, CASE attribute {cases} END AS value, source, delivery_id, row_number, record_id, "
-            f"CAST(arrived_at AS VARCHAR) AS arrived_at, authority_rank, chosen FROM provenance "
+            f"CAST(arrived_at AS VARCHAR) AS arrived_at, authority_rank, chosen FROM ("
+            f"SELECT * REPLACE (CASE WHEN starts_with(attribute, entity_type || '.') "
+            f"THEN substring(attribute, length(entity_type) + 2) ELSE attribute END AS attribute) FROM provenance) "
             f"WHERE entity_type = ? AND entity_id = ? AND attribute IN ({', '.join('?' for _ in wanted)}) "
             f"ORDER BY attribute, authority_rank, arrived_at DESC NULLS LAST",
             [v.table, entity_id, *wanted],

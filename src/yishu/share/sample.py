@@ -130,7 +130,9 @@ def build_sample_release(ws, persons: int = 300, organisations: int = 60, houses
         for table in ("person", "organisation", "house"):
             builder.add_table(table, con, f"SELECT * FROM src_{table} ORDER BY {ENTITY_KEY}")
         builder.add_table("provenance", con,
-                          "SELECT entity_type, entity_id, attribute, value, source, CAST(delivery_id AS INTEGER) AS delivery_id, "
+                          # attributes named as the pipeline names them: entity.attribute (person.name)
+                          "SELECT entity_type, entity_id, entity_type || '.' || attribute AS attribute, value, source, "
+                          "CAST(delivery_id AS INTEGER) AS delivery_id, "
                           "CAST(row_number AS INTEGER) AS row_number, record_id, CAST(arrived_at AS TIMESTAMP) AS arrived_at, "
                           "CAST(authority_rank AS INTEGER) AS authority_rank, chosen FROM src_provenance "
                           "ORDER BY entity_type, entity_id, attribute, authority_rank")  # fmt: skip
