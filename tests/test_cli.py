@@ -53,6 +53,7 @@ def test_demo_runs_end_to_end_and_records_the_run(tmp_path):
     result = runner.invoke(app, ["demo", "--home", str(home), "--persons", "1500", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "公安户籍人口" in result.output and "网格员采集" in result.output
+    assert "demo_grid" in result.output and "grid_worker" in result.output  # one demo user per role
     manifest = json.loads((home / "data" / "synth" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["persons"] == 1500
     engine = sa.create_engine(f"sqlite:///{home / 'control.sqlite'}")

@@ -30,8 +30,11 @@ def demo(
                                           progress=lambda done, _t: bar.update(task, completed=done),
                                           step=lambda name: status.update(f"governing: {name}")))  # fmt: skip
     report(result)
+    users(result)
     if not no_serve:
-        serve_demo(result)
+        from yishu.cli.serve import serve_workspace
+
+        serve_workspace(result.workspace)
 
 
 def report(result: DemoResult) -> None:
@@ -71,5 +74,13 @@ def report(result: DemoResult) -> None:
                   "'yishu release show 1'")  # fmt: skip
 
 
-def serve_demo(result: DemoResult) -> None:
-    console.print("The console is not built yet (share service and console are later issues); demo finished.")
+def users(result: DemoResult) -> None:
+    """One demo user per role, with their passwords (new ones on every demo run)."""
+    from yishu.share.users import create_demo_users
+
+    table = Table(title="Demo users (演示账号): one per role; log in to the console with these")
+    for col in ("user", "role", "password", "jurisdiction"):
+        table.add_column(col)
+    for u in create_demo_users(result.workspace):
+        table.add_row(u["name"], u["role"], u["password"], u["jurisdiction"] or "-")
+    console.print(table)

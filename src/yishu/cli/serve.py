@@ -21,22 +21,37 @@ def serve(
     ] = 1,
     home: HomeOption = None,
 ) -> None:
-    """Run the share service: API under /api/v1, OpenAPI at /openapi.json."""
+    """Run the share service: API under /api/v1, OpenAPI at /openapi.json, the console under /console."""
+    ws = run(lambda: Workspace.open(home))
+    serve_workspace(ws, host, port, workers)
+
+
+def serve_workspace(
+    ws: Workspace, host: str | None = None, port: int | None = None, workers: int = 1
+) -> None:
+    """Serve ``ws`` until interrupted (``yishu serve`` and ``yishu demo``)."""
     import uvicorn
 
     from yishu import controlplane
+    from yishu.console import mount
     from yishu.server.app import create_app
 
-    ws = run(lambda: Workspace.open(home))
     engine = ws.engine()
     controlplane.upgrade(engine)  # a workspace made before the share service gets its tables
-    application = create_app(ws, engine)
-    from yishu.console import mount  # the web console under /console (issue 9)
-
-    mount(application, ws)
     host = host or ws.settings["host"]
     port = port or ws.settings["port"]
     console.print(
-        f"yishu share service on http://{host}:{port} (OpenAPI at /openapi.json), workspace {ws.home}"
+        f"yishu share service on http://{host}:{port} (OpenAPI at /openapi.json, console at /console/), "
+        f"workspace {ws.home}"
     )
+    if workers > 1:  # each worker builds its own app from the workspace (yishu.server.asgi)
+        import os
+
+        engine.dispose()
+        os.environ["YISHU_HOME"] = str(ws.home)
+        uvicorn.run("yishu.server.asgi:app_factory", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning", access_log=False)  # fmt: skip
+        return
+    application = create_app(ws, engine)
+    mount(application, ws)  # the web console under /console
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
