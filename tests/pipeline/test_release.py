@@ -96,3 +96,18 @@ def test_cli_release_commands(tmp_path):
     assert shown["tables"]["person"] == 5
     result = runner.invoke(app, ["release", "diff", "1", "2", "--home", str(ws.home)])
     assert result.exit_code == 0 and "person: 5 -> 6" in result.output
+
+
+def test_diff_compares_rows_by_key_only_where_the_key_is_unique(tmp_path):
+    ws = Workspace.init(tmp_path / "ws").workspace
+    for extra in (0, 1):
+        con = duckdb.connect()
+        b = ReleaseBuilder(ws)
+        b.add_table(
+            "person", con, f"SELECT 'P' || i AS entity_id, i + {extra} * (i = 3)::INT AS v FROM range(5) t(i)"
+        )
+        b.add_table("provenance", con, "SELECT 'P' || (i % 2) AS entity_id, i AS v FROM range(6) t(i)")
+        b.commit()
+    d = diff(ws, 1, 2)
+    assert d["person"] == {"rows": [5, 5], "added": 0, "removed": 0, "changed": 1}
+    assert d["provenance"] == {"rows": [6, 6]}  # entity_id repeats: no per-key comparison

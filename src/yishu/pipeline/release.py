@@ -157,7 +157,17 @@ def diff(ws: Workspace, a: int, b: int, key: str = "entity_id") -> dict:
             pa_, pb = ra.path / f"{table}.parquet", rb.path / f"{table}.parquet"
             cols_a = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{pa_}')").fetchall()]
             cols_b = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{pb}')").fetchall()]
-            if key in cols_a and key in cols_b and cols_a == cols_b:
+            unique = (
+                key in cols_a
+                and key in cols_b
+                and all(
+                    con.execute(
+                        f"SELECT count(*) = count(DISTINCT {key}) FROM read_parquet('{p}')"
+                    ).fetchall()[0][0]
+                    for p in (pa_, pb)
+                )
+            )  # rows compared by key only where the key identifies a row (not in provenance, link ...)
+            if unique and cols_a == cols_b:
                 added, removed, changed = con.execute(
                     f"""
                     WITH x AS (SELECT {key}, md5(CAST(to_json(t) AS VARCHAR)) AS h FROM read_parquet('{pa_}') t),
