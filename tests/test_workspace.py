@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -12,8 +10,6 @@ import sqlalchemy as sa
 from yishu import controlplane
 from yishu.settings import SETTINGS, SettingsError, load_settings, render_toml, settings_markdown
 from yishu.workspace import Workspace, WorkspaceError, resolve_home
-
-PG_URL = os.environ.get("YISHU_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def test_init_creates_the_layout_and_migrates(tmp_path):
@@ -86,42 +82,18 @@ def test_docs_list_every_setting():
         assert f"`{s.name}`" in docs
 
 
-def _postgres_available() -> bool:
-    try:
-        engine = sa.create_engine(PG_URL)
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
 @pytest.mark.postgres
-def test_control_plane_migrates_on_the_real_postgresql(tmp_path):
-    if not _postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {PG_URL} in CI")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}")
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-        result = Workspace.init(tmp_path / "pg", database_url=url)
-        engine = result.workspace.engine()
-        assert engine.dialect.name == "postgresql"
-        assert controlplane.current_revision(engine) == controlplane.head_revision()
-        with engine.connect() as conn:
-            keys = {r[0] for r in conn.execute(sa.text("SELECT key FROM workspace_meta"))}
-        assert {"created_at", "created_by_version"} <= keys
-        assert not (tmp_path / "pg" / "control.sqlite").exists()
-        engine.dispose()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+def test_control_plane_migrates_on_the_real_postgresql(tmp_path, pg_schema):
+    _schema, url = pg_schema
+    result = Workspace.init(tmp_path / "pg", database_url=url)
+    engine = result.workspace.engine()
+    assert engine.dialect.name == "postgresql"
+    assert controlplane.current_revision(engine) == controlplane.head_revision()
+    with engine.connect() as conn:
+        keys = {r[0] for r in conn.execute(sa.text("SELECT key FROM workspace_meta"))}
+    assert {"created_at", "created_by_version"} <= keys
+    assert not (tmp_path / "pg" / "control.sqlite").exists()
+    engine.dispose()
 
 
 def test_docs_list_every_defect():

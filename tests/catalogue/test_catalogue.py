@@ -5,14 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
-import uuid
 from pathlib import Path
 
 import openpyxl
 import pytest
-import sqlalchemy as sa
 from rdflib import Graph
 from typer.testing import CliRunner
 
@@ -285,34 +282,16 @@ def test_sheet_exports(catalogue, tmp_path):
     assert list(values[0]) == rows[0] and len(values) == len(rows)
 
 
-PG_URL = os.environ.get("YISHU_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
 @pytest.mark.postgres
-def test_catalogue_round_trips_on_the_real_postgresql(tmp_path, folder):
-    admin = sa.create_engine(PG_URL)
-    try:
-        with admin.connect():
-            pass
-    except Exception:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {PG_URL} in CI")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}")
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        engine = controlplane.connect(f"{PG_URL}?options=-csearch_path%3D{schema}")
-        controlplane.upgrade(engine)
-        cat = load_catalogue(folder)
-        assert store.save(engine, cat).resources == len(cat.resources)
-        back = store.read(engine)
-        assert back.resources == cat.resources and back.elements == cat.elements
-        engine.dispose()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+def test_catalogue_round_trips_on_the_real_postgresql(folder, pg_schema):
+    _schema, url = pg_schema
+    engine = controlplane.connect(url)
+    controlplane.upgrade(engine)
+    cat = load_catalogue(folder)
+    assert store.save(engine, cat).resources == len(cat.resources)
+    back = store.read(engine)
+    assert back.resources == cat.resources and back.elements == cat.elements
+    engine.dispose()
 
 
 def test_files_are_rendered_for_the_city(tmp_path):

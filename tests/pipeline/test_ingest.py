@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 
 import openpyxl
@@ -18,7 +17,6 @@ from yishu.pipeline.ingest import deliveries, ingest_files, ingest_manifest, ing
 from yishu.workspace import Workspace
 
 runner = CliRunner()
-PG_URL = os.environ.get("YISHU_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture()
@@ -127,27 +125,19 @@ def test_a_database_table_by_url(ws, tmp_path):
 
 
 @pytest.mark.postgres
-def test_a_postgresql_table(ws):
-    admin = sa.create_engine(PG_URL)
-    try:
-        with admin.connect():
-            pass
-    except Exception:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {PG_URL} in CI")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}")
+def test_a_postgresql_table(ws, pg_admin):
+    admin = pg_admin
     table = f"t_{uuid.uuid4().hex[:8]}"
     with admin.begin() as conn:
         conn.execute(sa.text(f"CREATE TABLE {table} (xm TEXT, csrq DATE)"))
         conn.execute(sa.text(f"INSERT INTO {table} VALUES ('王芳', '1990-01-02')"))
     try:
-        r = ingest_table(ws, PG_URL, table, "pg部门")
+        r = ingest_table(ws, admin.url.render_as_string(hide_password=False), table, "pg部门")
         rows = pq.read_table(ws.data_dir / "landed" / f"{r.delivery_id}.parquet").to_pylist()
         assert rows[0]["xm"] == "王芳" and rows[0]["csrq"] == "1990-01-02"
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP TABLE {table}"))
-        admin.dispose()
 
 
 def test_cli_ingest_and_list(tmp_path, small_city):

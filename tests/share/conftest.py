@@ -3,26 +3,12 @@ and on the real PostgreSQL (a fresh schema per test, dropped afterwards)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from sharekit import PG_URL, Actors, drop_schema, make_workspace, pg_schema_url, postgres_available
+from sharekit import Actors, make_workspace
 
 from yishu.server.app import create_app
 from yishu.workspace import Workspace
-
-
-@pytest.fixture(scope="session")
-def pg_admin():
-    if not postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {PG_URL} in CI")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}")
-    engine = sa.create_engine(PG_URL)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -31,10 +17,8 @@ def database_url(request):
     if request.param == "sqlite":
         yield None
         return
-    admin = request.getfixturevalue("pg_admin")
-    schema, url = pg_schema_url(admin)
+    _schema, url = request.getfixturevalue("pg_schema")
     yield url
-    drop_schema(admin, schema)
 
 
 @pytest.fixture

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-
-import sqlalchemy as sa
-
 from yishu.catalogue import store
 from yishu.catalogue.builtin import install_builtin
 from yishu.catalogue.validate import load_catalogue
@@ -14,34 +9,10 @@ from yishu.share import auth, users
 from yishu.share.sample import build_sample_release
 from yishu.workspace import Workspace
 
-PG_URL = os.environ.get("YISHU_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CITY = "420200"
 PASSWORD = "correct horse battery"
 GA = f"{CITY}-GA-0001"  # 户籍人口基本信息: conditional, provider 黄石市公安局
 SJ = f"{CITY}-SJ-0001"  # 市场主体登记信息: unconditional
-
-
-def postgres_available() -> bool:
-    try:
-        engine = sa.create_engine(PG_URL)
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
-def pg_schema_url(admin: sa.Engine) -> tuple[str, str]:
-    schema = f"share_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    return schema, f"{PG_URL}?options=-csearch_path%3D{schema}"
-
-
-def drop_schema(admin: sa.Engine, schema: str) -> None:
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 def make_workspace(path, database_url=None, release: bool = True) -> Workspace:
