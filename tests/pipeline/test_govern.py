@@ -162,6 +162,14 @@ def test_a_verification_answer_flows_into_the_next_release(city, tmp_path):
     refused = link_tasks[0]
     record = refused["attribute"].removeprefix("_link:")
     tasks.answer_task(ws, refused["task_id"], {"action": "choose", "value": "different"}, "grid-1")
+    # a person who moved: the new address, written as a grid worker would, is matched to the register
+    mover = next(t for t in tasks.list_tasks(ws, "open", limit=None)
+                 if t["entity_type"] == "person" and t["entity_id"] not in (task["entity_id"], refused["entity_id"]))  # fmt: skip
+    with duckdb.connect() as con:
+        new_code, new_text = con.execute(
+            f"SELECT address_code, text FROM read_parquet('{city / 'truth' / 'addresses.parquet'}') "
+            "WHERE level = 'room' ORDER BY address_code DESC LIMIT 1").fetchall()[0]  # fmt: skip
+    tasks.answer_task(ws, mover["task_id"], {"action": "moved", "value": new_text}, "grid-1")
     with pytest.raises(tasks.TaskError, match="is answered"):
         tasks.answer_task(ws, task["task_id"], {"action": "choose", "value": other}, "grid-1")
     second = govern(ws)
@@ -179,7 +187,9 @@ def test_a_verification_answer_flows_into_the_next_release(city, tmp_path):
     assert golden == other != chosen
     assert source == ("网格核验", -1)
     applied = tasks.list_tasks(ws, "applied", limit=None)
-    assert sorted(t["task_id"] for t in applied) == sorted([task["task_id"], refused["task_id"]])
+    assert sorted(t["task_id"] for t in applied) == sorted(
+        [task["task_id"], refused["task_id"], mover["task_id"]]
+    )
     assert all(t["delivery_id"] for t in applied)
     # the refused link: the record now stands alone, away from the entity it was linked to
     with second.release.connect() as con:
@@ -187,6 +197,10 @@ def test_a_verification_answer_flows_into_the_next_release(city, tmp_path):
             "SELECT entity_id, method FROM link WHERE record_id = ?", [record]
         ).fetchall()[0]
     assert entity != refused["entity_id"] and method == "alone"
+    with second.release.connect() as con:
+        moved = con.execute("SELECT actual_address_code, jurisdiction FROM person WHERE entity_id = ?",
+                            [mover["entity_id"]]).fetchall()[0]  # fmt: skip
+    assert moved[0] == new_code and new_code.startswith(moved[1][:12])
     assert any(d["source"] == "网格核验" for d in deliveries(ws))
     assert task["task_id"] not in {t["task_id"] for t in tasks.list_tasks(ws, "open", limit=None)}
 

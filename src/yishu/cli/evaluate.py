@@ -10,6 +10,7 @@ import typer
 
 from yishu.cli.common import HomeOption, app, console, run
 from yishu.cli.link import connect
+from yishu.duck import tables as duck_tables
 from yishu.linkage import evaluate
 
 eval_app = typer.Typer(help="Measure stages against the synthetic truth (precision, recall, F1).",
@@ -26,7 +27,7 @@ def linkage_cmd(
     """Pairwise and cluster precision, recall and F1 per entity type, for the latest linkage."""
     con = run(lambda: connect(home))
     try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        tables = duck_tables(con)
         if "link_result" not in tables:
             run(
                 lambda: (_ for _ in ()).throw(

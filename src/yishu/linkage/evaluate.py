@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from yishu.duck import tables as duck_tables
+
 
 def _pairs(con, subset: str = "true") -> dict:
     """Pair counts over pairs with at least one record for which ``subset`` holds."""
@@ -39,7 +41,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: str | Path) -> dict:
     if not truth.is_file():
         raise FileNotFoundError(f"{truth}: no truth records (expected a synth city's truth folder)")
     out = {}
-    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = duck_tables(con)
     states = (
         "SELECT record_id, id_state FROM link_person"
         if "link_person" in tables

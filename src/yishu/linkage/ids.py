@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS link_fingerprint (entity_type VARCHAR, fingerprint VA
 CREATE TABLE IF NOT EXISTS link_event (run_id INTEGER, entity_type VARCHAR, kind VARCHAR, entity_id VARCHAR,
                                        other_ids VARCHAR[]);
 CREATE TABLE IF NOT EXISTS link_sequence (entity_type VARCHAR PRIMARY KEY, last INTEGER);
+CREATE TABLE IF NOT EXISTS link_run (run_id INTEGER, started_at TIMESTAMPTZ, summary VARCHAR);
 """
 
 

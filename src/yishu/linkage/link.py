@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from yishu.duck import tables
 from yishu.linkage import deterministic, ids, probabilistic
 
 FINGERPRINT = {
@@ -34,10 +35,6 @@ class LinkResult:
     def as_dict(self) -> dict:
         return {"run_id": self.run_id, "records": self.records, "entities": self.entities,
                 "methods": self.methods, "seconds": round(self.seconds, 2)}  # fmt: skip
-
-
-def _tables(con) -> set[str]:
-    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
 
 def _person_clusters(con, threshold: float) -> None:
@@ -141,12 +138,9 @@ def link(con: duckdb.DuckDBPyConnection, threshold: float = probabilistic.THRESH
     """Link every prepared table in ``con``; write ``link_result`` and keep ids stable across runs."""
     started = datetime.now(UTC)
     con.execute(ids.SCHEMA)
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS link_run (run_id INTEGER, started_at TIMESTAMPTZ, summary VARCHAR)"
-    )
     run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM link_run").fetchall()[0][0]
     result = LinkResult(run_id)
-    present = _tables(con)
+    present = tables(con)
     outputs = []
     for entity_type in ("person", "organisation", "house"):
         table = f"link_{entity_type}"

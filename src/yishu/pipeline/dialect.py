@@ -10,6 +10,7 @@ rather than editing text with regexes. Nothing outside this module names an engi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 
 import sqlglot
 from sqlglot.errors import ErrorLevel
@@ -41,8 +42,6 @@ class Dialect:
     def timestamp(self, ts) -> str:
         """A literal for an aware datetime (Spark reads TIMESTAMP in the session zone: the literal
         carries its UTC offset)."""
-        from datetime import UTC
-
         text = ts.astimezone(UTC).isoformat(sep=" ")
         return f"TIMESTAMPTZ '{text}'" if self.name == "duckdb" else f"TIMESTAMP '{text}'"
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from yishu.duck import tables
 from yishu.linkage.evaluate import evaluate as evaluate_linkage
 from yishu.pipeline.release import Release
 
@@ -81,7 +82,7 @@ def _attributes(con: duckdb.DuckDBPyConnection, truth: Path) -> dict:
     per: dict[str, dict] = {}
     right = compared = held = possible = 0
     for entity_type, (file, key, columns) in TRUTH.items():
-        if entity_type not in _tables(con):
+        if entity_type not in tables(con):
             continue
         golden_cols = {r[0] for r in con.execute(f"DESCRIBE {entity_type}").fetchall()}
         con.execute(
@@ -144,7 +145,3 @@ def _quarantine(con) -> dict:
     reasons = con.execute("SELECT reason, count(*) FROM quarantine GROUP BY 1 ORDER BY 2 DESC").fetchall()
     out["reasons"] = dict(reasons)
     return out
-
-
-def _tables(con) -> set[str]:
-    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}

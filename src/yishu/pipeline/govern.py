@@ -98,9 +98,6 @@ def _lock(ws: Workspace):
 
 def _restore_ids(con, release: Release | None) -> None:
     con.execute(ids.SCHEMA)
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS link_run (run_id INTEGER, started_at TIMESTAMPTZ, summary VARCHAR)"
-    )
     if release is None:
         return
     for work, stored in ID_STATE.items():

@@ -9,6 +9,7 @@ code the standardise stage found. Event sources (网格核验) speak of entities
 
 from __future__ import annotations
 
+from yishu.duck import tables as duck_tables
 from yishu.linkage import link as run_link
 from yishu.linkage.prepare import SELECTS, finish, register_functions
 from yishu.pipeline.steps import Step
@@ -95,10 +96,10 @@ def link(con):
     worker said are not the one they were linked to (``link_detached``) stand alone."""
     result = run_link(con)
     states = []
-    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    if "link_person" in tables:
+    present = duck_tables(con)
+    if "link_person" in present:
         states.append("SELECT record_id, id_state AS key_state FROM link_person")
-    if "link_organisation" in tables:
+    if "link_organisation" in present:
         states.append("SELECT record_id, code_state FROM link_organisation")
     key_state = " UNION ALL ".join(states) or "SELECT NULL::VARCHAR AS record_id, NULL::VARCHAR AS key_state"
     con.execute(

@@ -54,8 +54,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from yishu.duck import tables
 from yishu.pipeline.dialect import DUCKDB, SPARK, Dialect
 from yishu.pipeline.steps import Step, StepError, run
+from yishu.standards.sql import lit
 
 DIMENSIONS = ("conformance", "completeness", "accuracy", "consistency", "timeliness", "accessibility")
 SCOPE_KINDS = ("source", "element", "district", "town", "community", "grid")
@@ -86,10 +88,6 @@ CHECK_COLUMNS = (
 )
 
 
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _grace(grace: timedelta) -> str:
     return f"INTERVAL '{int(grace.total_seconds())}' SECOND"
 
@@ -97,9 +95,9 @@ def _grace(grace: timedelta) -> str:
 def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hours=12)) -> list[Step]:
     """The quality steps in order; the last one is ``quality``."""
     as_of_sql = d.timestamp(as_of)
-    due = "CASE update_cycle " + " ".join(f"WHEN {_lit(c)} THEN arrived_at + {i}" for c, i in CYCLES.items())
+    due = "CASE update_cycle " + " ".join(f"WHEN {lit(c)} THEN arrived_at + {i}" for c, i in CYCLES.items())
     due += " END"
-    cycles = ", ".join(_lit(c) for c in CYCLES)
+    cycles = ", ".join(lit(c) for c in CYCLES)
     scopes = "district_code, town_code, community_code, grid_code"
     value_scopes = f"v.source, v.element, j.{', j.'.join(scopes.split(', '))}"
     out = [
@@ -212,7 +210,7 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
             f"""
             SELECT 'consistency' AS dimension, {value_scopes}, count(*) AS measured,
                    sum(CASE WHEN v.value = CASE v.attribute
-                        WHEN {_lit(BIRTH_ATTRIBUTE)} THEN substring(i.value, 7, 4) || '-'
+                        WHEN {lit(BIRTH_ATTRIBUTE)} THEN substring(i.value, 7, 4) || '-'
                              || substring(i.value, 11, 2) || '-' || substring(i.value, 13, 2)
                         ELSE CASE WHEN CAST(substring(i.value, 17, 1) AS INTEGER) % 2 = 1
                                   THEN '1' ELSE '2' END
@@ -220,8 +218,8 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
             FROM gov_value i
             JOIN gov_value v ON v.record_id = i.record_id
             LEFT JOIN record_jurisdiction j ON j.record_id = v.record_id
-            WHERE i.attribute = {_lit(ID_ATTRIBUTE)} AND i.state = 'ok' AND v.state = 'ok'
-              AND (v.attribute = {_lit(BIRTH_ATTRIBUTE)} OR (v.attribute = {_lit(SEX_ATTRIBUTE)} AND v.value IN ('1', '2')))
+            WHERE i.attribute = {lit(ID_ATTRIBUTE)} AND i.state = 'ok' AND v.state = 'ok'
+              AND (v.attribute = {lit(BIRTH_ATTRIBUTE)} OR (v.attribute = {lit(SEX_ATTRIBUTE)} AND v.value IN ('1', '2')))
             GROUP BY {value_scopes}
             """,
         ),
@@ -246,7 +244,7 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
             "quality",
             " UNION ALL ".join(
                 f"""
-                SELECT dimension, {_lit(kind)} AS scope_kind, {column} AS scope,
+                SELECT dimension, {lit(kind)} AS scope_kind, {column} AS scope,
                        CAST(sum(measured) AS BIGINT) AS measured, CAST(sum(passed) AS BIGINT) AS passed,
                        CAST(sum(passed) AS DOUBLE) / sum(measured) AS score
                 FROM quality_check WHERE {column} IS NOT NULL
@@ -280,19 +278,15 @@ def compute_quality(
     run_steps(con, steps(as_of, grace=grace), keep=keep)
 
 
-def _tables(con) -> set[str]:
-    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-
-
 def top_reasons(con, limit: int = 10) -> list[dict]:
     """The most frequent reasons values were invalid (what to fix), with the sources they came from.
 
     Reads ``gov_value`` when the connection has it (a governance run), else the release's
     ``quarantine`` table."""
-    tables = _tables(con)
-    if "gov_value" in tables:
+    present = tables(con)
+    if "gov_value" in present:
         base = "SELECT reason, source, element AS field FROM gov_value WHERE state = 'invalid'"
-    elif "quarantine" in tables:
+    elif "quarantine" in present:
         base = "SELECT reason, source, column_name AS field FROM quarantine"
     else:
         return []

@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from yishu.address import AddressRegister
+from yishu.address.register import AddressMatch
 from yishu.pipeline.steps import Step
 from yishu.workspace import Workspace
 
@@ -40,19 +41,20 @@ def install_register(ws: Workspace, path: str | Path) -> Path:
     return target
 
 
-def match_texts(con, register: AddressRegister | None, progress=None) -> int:
-    """Create ``address_match`` for every distinct address text of an accepted row."""
+def match_texts(con, register: AddressRegister | None) -> int:
+    """Create ``address_match`` for every distinct address text of an accepted row, and for the
+    values grid workers gave (a new address after ``moved``, an address entered for a task)."""
     texts = [
         r[0]
         for r in con.execute(
             """SELECT DISTINCT v.raw FROM gov_value v JOIN gov_row r USING (record_id)
-               WHERE v.element = 'address' AND v.state = 'ok' AND r.quarantine IS NULL ORDER BY 1"""
+               WHERE v.element IN ('address', 'verified_value') AND v.state = 'ok' AND r.quarantine IS NULL
+               ORDER BY 1"""
         ).fetchall()
     ]
-    matches = register.match_many(texts) if register is not None else []
-    if register is None:
-        from yishu.address.register import AddressMatch
-
+    if register is not None:
+        matches = register.match_many(texts)
+    else:
         matches = [
             AddressMatch(t, None, None, 0.0, proposed=True, reasons=("no address register",)) for t in texts
         ]

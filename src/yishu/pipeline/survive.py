@@ -53,7 +53,7 @@ def address_attributes(catalogue: Catalogue) -> set[str]:
         f.attribute
         for r in catalogue.resources.values()
         for f in r.fields
-        if f.attribute and catalogue.elements[f.element].id == ADDRESS_ELEMENT
+        if f.attribute and f.element == ADDRESS_ELEMENT
     }
 
 
