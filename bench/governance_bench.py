@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--city", default="420200")
     parser.add_argument("--out", default="/work/bench-out", help="where cities are kept between runs")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--memory-limit", default="12GB")
+    parser.add_argument("--memory-limit", default="8GB")
     args = parser.parse_args()
     city = Path(args.out) / (f"city-{args.persons}" if args.city == "420200" and args.seed == 1
                              else f"city-{args.city}-{args.persons}-{args.seed}")  # fmt: skip

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from yishu.address import AddressRegister, corpus, default_parser, normalise, resolve, same_place
+from yishu.address import register as register_module
 from yishu.address.evaluate import evaluate_examples
 from yishu.cli import app
 from yishu.synth.reader import read_delivery
@@ -68,7 +69,7 @@ def test_division_resolution_fills_missing_levels():
     assert resolve("南大街100号", within="370600")["city"]["name"] == "烟台市"
 
 
-def test_synthetic_addresses_match_their_standard_codes(small_city, manifest):
+def test_synthetic_addresses_match_their_standard_codes(small_city, manifest, monkeypatch):
     register = AddressRegister.from_parquet(small_city / "truth" / "addresses.parquet")
     truth = {(s, r): c for s, r, c in duckdb.connect().execute(
         f"SELECT source, row_number, address_code FROM '{small_city}/truth/records.parquet'").fetchall()}  # fmt: skip
@@ -91,6 +92,9 @@ def test_synthetic_addresses_match_their_standard_codes(small_city, manifest):
     )
     unknown = register.match("火星路999号")
     assert unknown.address_code is None and unknown.proposed
+    # forked processes give the same matches, in the same order, as one process
+    monkeypatch.setattr(register_module, "PARALLEL_FROM", 10)
+    assert register.match_many(texts, processes=2) == matches
 
 
 def test_same_place_scores():

@@ -9,35 +9,36 @@ the same pinyin) and a birth date that agrees; it then links as that ID and says
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
-from yishu.standards import citizen_id
+from yishu.standards.sql import id_compact
 
 
 def person_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``link_person_key(record_id, key, method, note)`` for keyed and repaired records."""
-    invalid = con.execute("SELECT record_id, id_raw FROM link_person WHERE id_state = 'invalid'").fetchall()
-    rows = {"record_id": [], "candidate": []}
-    for record_id, raw in invalid:
-        try:
-            compact = citizen_id.compact(raw)
-        except ValueError:
-            continue
-        for candidate in citizen_id.repair_candidates(compact):
-            rows["record_id"].append(record_id)
-            rows["candidate"].append(candidate)
-    con.register("repair_candidates_arrow", pa.table(rows, schema=pa.schema([("record_id", pa.string()),
-                                                                            ("candidate", pa.string())])))  # fmt: skip
+    """Create ``link_person_key(record_id, key, method, note)`` for keyed and repaired records.
+
+    The repair candidates of ``citizen_id.repair_candidates`` (valid numbers one digit change or one
+    adjacent transposition away), found from the other side: the valid IDs of records that agree on
+    name (or pinyin) and birth date and are that one edit away (Hamming distance 1, or 2 with
+    Damerau-Levenshtein distance 1). A valid ID passes the check the candidates pass, so the result
+    is the same, without generating 170 candidates for every invalid ID."""
+    compact = id_compact("id_raw")
+    edit = ("(hamming(b.compact, g.citizen_id) = 1 OR (hamming(b.compact, g.citizen_id) = 2 "
+            "AND damerau_levenshtein(b.compact, g.citizen_id) = 1))")  # fmt: skip
+    agree = "(g.birth_date = b.birth_date OR g.birth_date IS NULL OR b.birth_date IS NULL)"
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TABLE link_person_key AS
-        WITH agreeing AS (
-            SELECT DISTINCT c.record_id, c.candidate
-            FROM repair_candidates_arrow c
-            JOIN link_person bad ON bad.record_id = c.record_id
-            JOIN link_person good ON good.citizen_id = c.candidate
-            WHERE (good.name = bad.name OR good.name_py = bad.name_py)
-              AND (good.birth_date = bad.birth_date OR good.birth_date IS NULL OR bad.birth_date IS NULL)
+        WITH bad AS (
+            SELECT record_id, name, name_py, birth_date, {compact} AS compact
+            FROM link_person WHERE id_state = 'invalid' AND length({compact}) = 18
+        ), good AS (
+            SELECT DISTINCT citizen_id, name, name_py, birth_date FROM link_person WHERE citizen_id IS NOT NULL
+        ), agreeing AS (
+            SELECT b.record_id, g.citizen_id AS candidate FROM bad b JOIN good g ON g.name = b.name
+            WHERE {agree} AND {edit}
+            UNION
+            SELECT b.record_id, g.citizen_id FROM bad b JOIN good g ON g.name_py = b.name_py
+            WHERE {agree} AND {edit}
         ), single AS (
             SELECT record_id, any_value(candidate) AS candidate
             FROM agreeing GROUP BY record_id HAVING count(*) = 1
@@ -50,7 +51,6 @@ def person_keys(con: duckdb.DuckDBPyConnection) -> None:
         FROM single s JOIN link_person p USING (record_id)
         """
     )
-    con.unregister("repair_candidates_arrow")
 
 
 def organisation_keys(con: duckdb.DuckDBPyConnection) -> None:

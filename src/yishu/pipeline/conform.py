@@ -40,6 +40,9 @@ IDENTITY = {
     "house": ("house.unit_no", "house.address"),
 }
 IDENTITY_ELEMENTS = ("entity_id",)  # event sources name the entity they speak of
+# ``gov_value v`` of an accepted row. (NOT IN the few quarantined rows: four times faster in DuckDB
+# than joining every value to ``gov_row``, which builds a hash table of every row.)
+ACCEPTED = "v.record_id NOT IN (SELECT record_id FROM gov_row WHERE quarantine IS NOT NULL)"
 
 
 @dataclass(frozen=True)
@@ -196,14 +199,15 @@ def conform_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
     return f"""
         WITH distinct_raw AS (SELECT DISTINCT element, raw FROM gov_raw WHERE raw IS NOT NULL),
              normal AS ({" UNION ALL ".join(parts)}),
-             why AS ({" UNION ALL ".join(precise)})
-        SELECT g.*, n.value,
-               CASE WHEN g.raw IS NULL THEN 'empty' WHEN n.value IS NULL THEN 'invalid' ELSE 'ok' END AS state,
-               CASE WHEN g.raw IS NOT NULL AND n.value IS NULL THEN coalesce(w.reason, g.element || '.invalid') END
-                   AS reason
+             why AS ({" UNION ALL ".join(precise)}),
+             judged AS (SELECT n.element, n.raw, n.value,
+                               CASE WHEN n.value IS NULL THEN coalesce(w.reason, n.element || '.invalid') END AS reason
+                        FROM normal n LEFT JOIN why w ON w.element = n.element AND w.raw = n.raw)
+        SELECT g.*, j.value,
+               CASE WHEN g.raw IS NULL THEN 'empty' WHEN j.value IS NULL THEN 'invalid' ELSE 'ok' END AS state,
+               j.reason
         FROM gov_raw g
-        LEFT JOIN normal n ON n.element = g.element AND n.raw = g.raw
-        LEFT JOIN why w ON w.element = g.element AND w.raw = g.raw"""
+        LEFT JOIN judged j ON j.element = g.element AND j.raw = g.raw"""
 
 
 def row_select(d: DeliveryInUse, read) -> str:

@@ -7,7 +7,10 @@ quality (``quality``) -> release (``release.ReleaseBuilder``) -> tasks synced to
 
 Each run works in its own DuckDB file under ``data/work`` and starts from the current release's
 linkage state (the id registry), so a run killed at any point changes nothing that the next run
-reads: the rerun builds the same release an uninterrupted run would have. One run at a time (a
+reads: the rerun builds the same release an uninterrupted run would have. (A file, not an in-memory
+database: DuckDB compresses the tables it writes to a file, and the long value table of a million
+people takes about 9 GB uncompressed in memory, more than the engine's memory limit. Tables a later
+stage no longer reads are dropped as the run goes.) One run at a time (a
 lock file). The run is recorded in the control plane's ``govern_run``.
 """
 
@@ -27,6 +30,7 @@ import duckdb
 import sqlalchemy as sa
 
 from yishu.catalogue import store as catalogue_store
+from yishu.duck import tables as duck_tables
 from yishu.linkage import ids
 from yishu.pipeline import conform, link, quality, standardise, survive, tasks
 from yishu.pipeline import steps as pipeline_steps
@@ -105,6 +109,14 @@ def _restore_ids(con, release: Release | None) -> None:
             con.execute(
                 f"INSERT INTO {work} SELECT * FROM read_parquet('{release.path / (stored + '.parquet')}')"
             )
+
+
+def _drop(con, *names: str) -> None:
+    """Drop working tables (and views) a later stage no longer reads."""
+    kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+    for name in names:
+        if name in kinds:
+            con.execute(f'DROP {"VIEW" if kinds[name] == "VIEW" else "TABLE"} "{name}"')
 
 
 def _start_run(ws: Workspace, used: list[conform.DeliveryInUse], authority_version: int | None) -> int:
@@ -193,6 +205,7 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         con.unregister("authority_arrow")
         run(conform.steps(used, catalogue, read))
         run([conform.RECONCILE])
+        _drop(con, "gov_raw", "gov_row_identity")
         register_file = standardise.register_path(ws)
         standardise.register_table(con, register_file if register_file.is_file() else None, read)
         say("matching addresses to the register")
@@ -202,7 +215,7 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
             from yishu.address import AddressRegister
 
             register = AddressRegister.from_parquet(register_file)
-        standardise.match_texts(con, register)
+        standardise.match_texts(con, register, ws.settings["engine_threads"])
         timings["match addresses"] = round(time.perf_counter() - t, 3)
         run(standardise.STEPS)
         run([link.raw_step(t) for t in ("person", "organisation", "house")])
@@ -210,9 +223,12 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         say("linking records to people, organisations and houses")
         t = time.perf_counter()
         link.prepare(con)
+        _drop(con, "raw_person", "raw_organisation", "raw_house")
         linkage = link.link(con)
+        _drop(con, *(t for t in duck_tables(con) if t.startswith("__splink")))  # Splink's working tables
         timings["link"] = round(time.perf_counter() - t, 3)
         run(survive.steps(catalogue)[1:])
+        _drop(con, "candidate")
         run(
             [
                 survive.golden_step(catalogue, et, PLACING_ATTRIBUTE[et])

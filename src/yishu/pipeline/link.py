@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from yishu.duck import tables as duck_tables
 from yishu.linkage import link as run_link
-from yishu.linkage.prepare import SELECTS, finish, register_functions
+from yishu.linkage.prepare import build, register_functions
+from yishu.pipeline.conform import ACCEPTED
 from yishu.pipeline.steps import Step
 from yishu.standards.sql import lit
 
@@ -49,12 +50,11 @@ def raw_step(entity_type: str) -> Step:
     return Step(
         f"records for linkage: {entity_type}",
         f"raw_{entity_type}",
-        f"""SELECT v.source, v.row_number, v.record_id, {", ".join(picks)}
-            FROM gov_value v JOIN gov_row r USING (record_id)
-            WHERE r.quarantine IS NULL AND v.entity_type = {lit(entity_type)}
-              AND v.record_id IN (SELECT record_id FROM gov_value WHERE attribute IN ({identity}))
-              AND v.record_id NOT LIKE '%#%.%'
-            GROUP BY v.source, v.row_number, v.record_id""",
+        f"""SELECT max(v.source) AS source, max(v.row_number) AS row_number, v.record_id, {", ".join(picks)}
+            FROM gov_value v
+            WHERE v.entity_type = {lit(entity_type)} AND v.record_id NOT LIKE '%#%.%' AND {ACCEPTED}
+            GROUP BY v.record_id
+            HAVING max(CASE WHEN attribute IN ({identity}) THEN 1 ELSE 0 END) = 1""",
     )
 
 
@@ -62,14 +62,12 @@ def prepare(con) -> dict[str, int]:
     """Create ``link_person``, ``link_organisation``, ``link_house`` from the ``raw_*`` tables."""
     register_functions(con)
     counts = {}
-    for entity_type, (table, select) in SELECTS.items():
+    for entity_type in COLUMNS:
         n = con.execute(f"SELECT count(*) FROM raw_{entity_type}").fetchall()[0][0]
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"DROP TABLE IF EXISTS link_{entity_type}")
         if n == 0:
             continue
-        con.execute(f"CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM raw_{entity_type}")
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
-        finish(con, entity_type)
+        table = build(con, entity_type, f"raw_{entity_type}")
         # the standard address code of the record's address, where the register has it
         con.execute(
             f"""CREATE OR REPLACE TABLE {table} AS
@@ -79,7 +77,6 @@ def prepare(con) -> dict[str, int]:
                     FROM record_address WHERE address_code IS NOT NULL GROUP BY record_id) j USING (record_id)"""
         )
         counts[entity_type] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    con.execute("DROP VIEW IF EXISTS raw")
     return counts
 
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from yishu.address import AddressRegister
 from yishu.address.register import AddressMatch
+from yishu.pipeline.conform import ACCEPTED
 from yishu.pipeline.steps import Step
 from yishu.workspace import Workspace
 
@@ -41,19 +42,20 @@ def install_register(ws: Workspace, path: str | Path) -> Path:
     return target
 
 
-def match_texts(con, register: AddressRegister | None) -> int:
+def match_texts(con, register: AddressRegister | None, processes: int = 1) -> int:
     """Create ``address_match`` for every distinct address text of an accepted row, and for the
-    values grid workers gave (a new address after ``moved``, an address entered for a task)."""
+    values grid workers gave (a new address after ``moved``, an address entered for a task).
+    ``processes``: how many processes match (``AddressRegister.match_many``)."""
     texts = [
         r[0]
         for r in con.execute(
-            """SELECT DISTINCT v.raw FROM gov_value v JOIN gov_row r USING (record_id)
-               WHERE v.element IN ('address', 'verified_value') AND v.state = 'ok' AND r.quarantine IS NULL
-               ORDER BY 1"""
+            f"""SELECT DISTINCT v.raw FROM gov_value v
+                WHERE v.element IN ('address', 'verified_value') AND v.state = 'ok' AND {ACCEPTED}
+                ORDER BY 1"""
         ).fetchall()
     ]
     if register is not None:
-        matches = register.match_many(texts)
+        matches = register.match_many(texts, processes)
     else:
         matches = [
             AddressMatch(t, None, None, 0.0, proposed=True, reasons=("no address register",)) for t in texts
@@ -102,16 +104,16 @@ STEPS = [
     Step(
         "addresses of records",
         "record_address",
-        """SELECT v.record_id, v.source, v.delivery_id, v.row_number, v.attribute, v.raw AS text,
+        f"""SELECT v.record_id, v.source, v.delivery_id, v.row_number, v.attribute, v.raw AS text,
                   m.address_code, m.level, m.confidence, m.status, m.reasons,
                   coalesce(a.district_code, substring(m.division_code, 1, 6)) AS district_code,
                   coalesce(a.town_code, substring(m.division_code, 1, 9)) AS town_code,
                   coalesce(a.community_code, m.division_code) AS community_code,
                   coalesce(a.grid_code, m.grid_code) AS grid_code
-           FROM gov_value v JOIN gov_row r USING (record_id)
+           FROM gov_value v
            JOIN address_match m ON m.text = v.raw
            LEFT JOIN address_register a ON a.address_code = m.address_code
-           WHERE v.element = 'address' AND v.state = 'ok' AND r.quarantine IS NULL""",
+           WHERE v.element = 'address' AND v.state = 'ok' AND {ACCEPTED}""",
     ),
     Step(
         "jurisdiction of records",

@@ -25,6 +25,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from yishu.catalogue.model import Catalogue
+from yishu.pipeline.conform import ACCEPTED
 from yishu.pipeline.steps import Step
 from yishu.standards.sql import lit
 
@@ -67,8 +68,8 @@ def steps(catalogue: Catalogue) -> list[Step]:
                    max(CASE WHEN v.element = 'attribute_name' THEN v.value END) AS attribute,
                    max(CASE WHEN v.element = 'verified_value' THEN v.value END) AS value,
                    max(CASE WHEN v.element = 'verification_answer' THEN v.value END) AS answer
-            FROM gov_value v JOIN gov_row r USING (record_id)
-            WHERE v.source = {lit(VERIFIER)} AND r.quarantine IS NULL
+            FROM gov_value v
+            WHERE v.source = {lit(VERIFIER)} AND {ACCEPTED}
             GROUP BY v.record_id)
         SELECT a.*, d.arrived_at FROM a JOIN gov_delivery d USING (delivery_id)
         WHERE a.entity_id IS NOT NULL AND a.answer IS NOT NULL"""
@@ -84,12 +85,11 @@ def steps(catalogue: Catalogue) -> list[Step]:
                    v.source, v.delivery_id, v.row_number, v.record_id, d.arrived_at,
                    coalesce(au.authority_rank, 100) AS authority_rank
             FROM gov_value v
-            JOIN gov_row r USING (record_id)
             JOIN link l ON l.record_id = v.record_id
             JOIN gov_delivery d ON d.delivery_id = v.delivery_id
             LEFT JOIN record_address ra ON ra.record_id = v.record_id AND ra.attribute = v.attribute
             LEFT JOIN authority au ON au.attribute = v.attribute AND au.source = v.source
-            WHERE r.quarantine IS NULL AND v.state = 'ok' AND v.attribute IS NOT NULL
+            WHERE {ACCEPTED} AND v.state = 'ok' AND v.attribute IS NOT NULL
               AND split_part(v.attribute, '.', 1) = l.entity_type
             UNION ALL
             SELECT split_part(x.attribute, '.', 1), x.entity_id, x.attribute,
@@ -127,19 +127,25 @@ def steps(catalogue: Catalogue) -> list[Step]:
         Step(
             "conflicts",
             "conflict",
+            # only the entity attributes with two different values (or a value and none) can conflict:
+            # find them in one pass, then compare within them
             """
-            WITH c AS (SELECT entity_type, entity_id, attribute, value AS chosen_value, source AS chosen_source,
+            WITH g AS (SELECT entity_type, entity_id, attribute FROM provenance
+                       GROUP BY entity_type, entity_id, attribute
+                       HAVING min(value) <> max(value) OR (count(value) > 0 AND count(value) < count(*))),
+                 p AS (SELECT p.* FROM provenance p JOIN g USING (entity_type, entity_id, attribute)),
+                 c AS (SELECT entity_type, entity_id, attribute, value AS chosen_value, source AS chosen_source,
                               authority_rank AS chosen_rank
-                       FROM provenance WHERE chosen),
+                       FROM p WHERE chosen),
                  s AS (SELECT p.entity_type, p.entity_id, p.attribute, count(DISTINCT p.source) AS sources,
                               count(DISTINCT CASE WHEN p.value IS DISTINCT FROM c.chosen_value THEN p.source END)
                                   AS disagreeing
-                       FROM provenance p JOIN c USING (entity_type, entity_id, attribute)
+                       FROM p JOIN c USING (entity_type, entity_id, attribute)
                        GROUP BY ALL)
             SELECT DISTINCT p.entity_type, p.entity_id, p.attribute, c.chosen_value, c.chosen_source,
                    p.value AS other_value, p.source AS other_source,
                    round(CAST(s.disagreeing AS DOUBLE) / s.sources, 4) AS severity
-            FROM provenance p JOIN c USING (entity_type, entity_id, attribute)
+            FROM p JOIN c USING (entity_type, entity_id, attribute)
             JOIN s USING (entity_type, entity_id, attribute)
             WHERE p.value IS DISTINCT FROM c.chosen_value AND c.chosen_rank >= 0
             """,
