@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +19,10 @@ from yishu.pipeline.detect import (
     detect_encoding,
     excel_header,
 )
+from yishu.pipeline.xlsx import sheet_rows
 
 Row = tuple[int, list[str | None]]  # (row number, values)
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes the decoder could not read, kept by surrogateescape
 Bad = tuple[int, int, str, str]  # (row number, line or sheet row, raw text, reason)
 
 
@@ -58,7 +61,7 @@ class Reader:
                     continue  # a blank line is not a row
                 number += 1
                 raw_text = self.detected.delimiter.join(record)
-                if any("\udc80" <= ch <= "\udcff" for ch in raw_text):
+                if _UNDECODED.search(raw_text):
                     yield (number, reader.line_num,
                            raw_text.encode(encoding, "surrogateescape").decode(encoding, "replace"),
                            f"undecodable bytes for {encoding}")  # fmt: skip
@@ -110,7 +113,7 @@ class Reader:
             raise DeliveryError(f"{self.path}: not a readable Excel workbook ({exc})") from None
         try:
             sheet = book.worksheets[0]
-            rows = sheet.iter_rows(values_only=True)
+            rows = sheet_rows(sheet)
             top = []
             for row in rows:
                 top.append(list(row))
