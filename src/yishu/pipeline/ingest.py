@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from yishu.pipeline.detect import DeliveryError, detect_format
-from yishu.pipeline.read import Reader
+from yishu.pipeline.read import Reader, Rows
 from yishu.workspace import Workspace
 
 BATCH = 100_000
@@ -85,6 +85,8 @@ class _Landing:
                                      ("line", pa.int64()), ("raw", pa.string()), ("reason", pa.string())])  # fmt: skip
         self.numbers: list[int] = []
         self.rows: list[list] = []
+        self.tables: list[pa.Table] = []  # rows not yet written, in order
+        self.pending = 0
         self.bad: list[tuple] = []
         self.writer = pq.ParquetWriter(folder / f"{stem}.parquet.tmp", self.schema, compression="zstd")
         self.landed = self.quarantined = 0
@@ -94,12 +96,20 @@ class _Landing:
         """Every row and quarantined row of one file, row numbers shifted by ``offset``; how many."""
         numbers, rows, count = self.numbers, self.rows, 0
         for item in items:
+            if type(item) is Rows:
+                self._stage()
+                n = len(item.numbers)
+                ids = pa.array(np.full(n, self.delivery_id, dtype=np.int64))
+                self._table([ids, pa.array(item.numbers + offset), *item.columns])
+                count += n
+                numbers, rows = self.numbers, self.rows
+                continue
             count += 1
             if len(item) == 2:
                 numbers.append(item[0] + offset)
                 rows.append(item[1])
                 if len(rows) >= BATCH:
-                    self.flush()
+                    self._stage()
                     numbers, rows = self.numbers, self.rows
             else:
                 number, line, raw, reason = item
@@ -108,19 +118,39 @@ class _Landing:
                 self.reasons[key] = self.reasons.get(key, 0) + 1
         return count
 
-    def flush(self) -> None:
+    def _stage(self) -> None:
+        """Rows read in Python as a table."""
         if not self.rows:
             return
         n = len(self.rows)
         columns = [pa.array(np.full(n, self.delivery_id, dtype=np.int64)), pa.array(self.numbers, pa.int64())]
         values = zip(*self.rows, strict=True) if self.columns else ()
         columns += [pa.array(column, pa.string()) for column in values]
-        self.writer.write_table(pa.Table.from_arrays(columns, schema=self.schema))
-        self.landed += n
         self.numbers, self.rows = [], []
+        self._table(columns)
+
+    def _table(self, columns: list[pa.Array]) -> None:
+        self.tables.append(pa.Table.from_arrays(columns, schema=self.schema))
+        self.pending += len(columns[0])
+        if self.pending >= BATCH:
+            self._write(everything=False)
+
+    def _write(self, everything: bool) -> None:
+        """Row groups of BATCH rows; the last, smaller one only at the end."""
+        table = pa.concat_tables(self.tables) if len(self.tables) > 1 else self.tables[0]
+        start = 0
+        while table.num_rows - start >= BATCH or (everything and start < table.num_rows):
+            group = table.slice(start, BATCH)
+            self.writer.write_table(group, row_group_size=BATCH)
+            start += group.num_rows
+        self.tables = [table.slice(start)] if start < table.num_rows else []
+        self.pending = table.num_rows - start
+        self.landed += start
 
     def close(self) -> tuple[Path, Path | None]:
-        self.flush()
+        self._stage()
+        if self.tables:
+            self._write(everything=True)
         self.writer.close()
         final = self.folder / f"{self.stem}.parquet"
         os.replace(self.folder / f"{self.stem}.parquet.tmp", final)

@@ -1,5 +1,5 @@
 """Read a delivery file row by row: (row number, values) for rows, (line, raw, reason) for what
-cannot be a row. Nothing is dropped: a ragged CSV line, undecodable bytes or a line that is not JSON
+cannot be a row, and ``Rows`` for many rows that Arrow parsed at once. Nothing is dropped: a ragged CSV line, undecodable bytes or a line that is not JSON
 is quarantined with its line and reason. Row numbers are 1-based data rows across a delivery's parts."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from yishu.pipeline.arrow_csv import Rows, arrow_rows
 from yishu.pipeline.detect import (
     DeliveryError,
     Detected,
@@ -34,7 +35,7 @@ class Reader:
         self.detected = Detected(fmt)
         self.columns: list[str] = []
 
-    def rows(self) -> Iterator[Row | Bad]:
+    def rows(self) -> Iterator[Row | Bad | Rows]:
         return getattr(self, f"_{self.format}")()
 
     # --- CSV -------------------------------------------------------------------------------------
@@ -55,11 +56,18 @@ class Reader:
             if not header:
                 raise DeliveryError(f"{self.path}: empty file, no header row")
             self.columns = _unique([h.strip() or f"column_{i + 1}" for i, h in enumerate(header)])
+            done = 0
+            if len(self.columns) > 1:  # Arrow first, then Python from the first row Arrow left
+                complete, done = yield from arrow_rows(self.path, encoding, self.detected.delimiter, header)
+                if complete:
+                    return
             number = 0
             for record in reader:
                 if not record or (len(record) == 1 and not record[0].strip()):
                     continue  # a blank line is not a row
                 number += 1
+                if number <= done:
+                    continue
                 raw_text = self.detected.delimiter.join(record)
                 if _UNDECODED.search(raw_text):
                     yield (number, reader.line_num,
