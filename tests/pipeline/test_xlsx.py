@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 
 import openpyxl
@@ -100,6 +101,8 @@ def _rewrite_sheet(src, dst, edit) -> None:
         lambda x: x.replace(b'<row r="301"', b"<row").replace(
             b'<c r="C304"><v>303</v></c>', b'<c r="C304" t="inlineStr"/>'
         ),
+        # no dimension: rows are as wide as their last cell
+        lambda x: re.sub(rb'<dimension ref="[^"]*"/>', b"", x),
         # a raw carriage return in text (XML reads it as a newline) and an empty value
         lambda x: x.replace(b"_x000D_\n", b"\r\n", 1).replace(
             b'<c r="C303"><v>302</v>', b'<c r="C303"><v></v>'

@@ -137,11 +137,15 @@ class Reader:
                 yield from rows
 
             for sheet_row, values in enumerate(data(), start=index + 2):
-                cells = [cell_text(v) for v in values]
-                if all(c is None for c in cells):
+                cells = [
+                    None if v is None else (v.strip() or None) if type(v) is str else cell_text(v)
+                    for v in values
+                ]  # cell_text, with its commonest cases inline
+                if cells.count(None) == len(cells):
                     continue
                 number += 1
-                if any(c is not None for c in cells[width:]):
+                beyond = cells[width:]
+                if beyond.count(None) != len(beyond):
                     yield (number, sheet_row, "\t".join(c or "" for c in cells),
                            f"values beyond the {width} header columns")  # fmt: skip
                     continue

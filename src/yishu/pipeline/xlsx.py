@@ -32,17 +32,19 @@ CHUNK = 4 << 20
 _COORDINATE = re.compile(r"([A-Z]+)([0-9]+)")
 _ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)[^>]*>")
 _MAIN_NS = b'xmlns="' + SHEET_MAIN_NS.encode() + b'"'
-_MORE = rb'(?:\s+(?!(?:r|s|t)=)[\w:]+="[^"&<\t\n\r]*")*\s*'  # other attributes, neither r, s nor t
-_MORE_ROW = rb'(?:\s+(?!r=)[\w:]+="[^"&<\t\n\r]*")*\s*'
+_WS = "[ \t\n\r]"  # XML's white space
+_MORE = rf'(?:{_WS}+(?!(?:r|s|t)=)[\w:]+="[^"&<\t\n\r]*")*{_WS}*'  # other attributes, not r, s or t
+_MORE_ROW = rf'(?:{_WS}+(?!r=)[\w:]+="[^"&<\t\n\r]*")*{_WS}*'
 _CELL = (  # a plain cell: r, s and t in this order, a cached formula, a value or an inline string
-    rb'<c(?: r="(([A-Z]+)[0-9]+)")?(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?' + _MORE + rb"(?:/>|>"
-    rb"(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?(?:<v>([^<]*)</v>|(<is>)<t(?: xml:space=\"preserve\")?>([^<]*)</t></is>)?</c>)"
+    r'<c(?: r="(([A-Z]+)[0-9]+)")?(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?' + _MORE + r"(?:/>|>"
+    r"(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?(?:<v>([^<]*)</v>|(<is>)<t(?: xml:space=\"preserve\")?>([^<]*)</t></is>)?</c>)"
 )
-_ITEMS = re.compile(  # each token of a plain run of rows, with the whitespace before it
-    rb'(\s*(?:(<row)(?: r="([0-9]+)")?' + _MORE_ROW + rb"(/?)>|" + _CELL + rb"|(</row>)))"
+_ITEMS = re.compile(  # each token of a plain run of rows, with the white space before it
+    rf'({_WS}*(?:(<row)(?: r="([0-9]+)")?' + _MORE_ROW + r"(/?)>|" + _CELL + r"|(</row>)))"
 )
-_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_BAD_ENTITY = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_BAD_ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
+_ENTITY = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _DECLARED = re.compile(rb"<\?xml[^>]*encoding=[\"']([^\"']+)[\"']")
@@ -51,8 +53,10 @@ _DECLARED = re.compile(rb"<\?xml[^>]*encoding=[\"']([^\"']+)[\"']")
 def sheet_rows(sheet, chunk: int = CHUNK) -> Iterator[tuple]:
     """Every row of an openpyxl ``ReadOnlyWorksheet`` (opened with ``data_only=True``) as a tuple of values."""
     book = sheet.parent
-    cells = _CellParser(sheet._shared_strings, book.epoch, book._date_formats, book._timedelta_formats)
     max_col, max_row = sheet.max_column, sheet.max_row
+    cells = _CellParser(
+        sheet._shared_strings, book.epoch, book._date_formats, book._timedelta_formats, max_col
+    )
     empty_row = (None,) * max_col if max_col is not None else []
     counter = idx = 1
     rows = _rows(sheet._get_source, cells, chunk)
@@ -65,7 +69,7 @@ def sheet_rows(sheet, chunk: int = CHUNK) -> Iterator[tuple]:
                 yield empty_row
             if counter <= idx:
                 counter += 1
-                yield _widen(row, max_col)
+                yield row if type(row) is tuple else _widen(row, max_col)
     finally:
         rows.close()
     if max_row is not None and max_row < idx:
@@ -87,10 +91,11 @@ def _widen(row: list[tuple[int, object]], max_col: int | None) -> tuple:
 class _CellParser:
     """openpyxl's ``parse_row`` and ``parse_cell`` (``data_only``), for XML elements and plain text."""
 
-    def __init__(self, shared_strings, epoch, date_formats, timedelta_formats):
+    def __init__(self, shared_strings, epoch, date_formats, timedelta_formats, width: int | None = None):
+        self.width = width  # plain rows come out as tuples this wide (else as (column, value) pairs)
         self.shared_strings, self.epoch = shared_strings, epoch
         self.date_formats, self.timedelta_formats = date_formats, timedelta_formats
-        self.columns: dict[str | bytes, int] = {}  # column letters as text and as bytes
+        self.columns: dict[str, int] = {}
 
     @staticmethod
     def number(r: str | None, previous: int) -> int:
@@ -143,9 +148,7 @@ class _CellParser:
         letters = match.group(1)
         column = self.columns.get(letters)
         if column is None:
-            column = self.columns[letters] = self.columns[letters.encode()] = column_index_from_string(
-                letters
-            )
+            column = self.columns[letters] = column_index_from_string(letters)
         return column
 
     def date(self, value, style: int, coordinate):
@@ -159,19 +162,19 @@ class _CellParser:
             )
             return "#VALUE!"
 
-    def text_rows(self, text: bytes, previous: int) -> list[tuple[int, list]] | None:
+    def text_rows(self, raw: bytes, previous: int) -> list[tuple[int, list]] | None:
         """The rows of a run of plain ``<row>`` elements, or None when it is not that plain: some text
         that no token covers, a cell outside a row, undecodable bytes, control characters or entities
         other than XML's own."""
-        if _CONTROL.search(text) or (b"&" in text and _BAD_ENTITY.search(text)):
-            return None
         try:
-            text.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
             return None
+        if _CONTROL.search(text) or ("&" in text and _BAD_ENTITY.search(text)):
+            return None
         rows, cells, column, covered = [], None, 0, 0
-        columns, shared, dates = self.columns, self.shared_strings, self.date_formats
-        xml_text = _xml_text if b"&" in text or b"\r" in text else bytes.decode
+        columns, shared, dates, width = self.columns, self.shared_strings, self.date_formats, self.width
+        xml_text = _xml_text if "&" in text or "\r" in text else str
         for token, row, r, empty, coordinate, letters, style, data_type, v, inline, t, end in _ITEMS.findall(
             text
         ):
@@ -180,37 +183,46 @@ class _CellParser:
                 if cells is not None:
                     return None
                 previous = int(r) if r else previous + 1
-                rows.append((previous, []))
-                cells, column = (None, 0) if empty else (rows[-1][1], 0)
+                if width:
+                    rows.append((previous, (None,) * width))
+                    cells = None if empty else [None] * width
+                else:
+                    rows.append((previous, []))
+                    cells = None if empty else rows[-1][1]
+                column = 0
                 continue
             if cells is None:
                 return None
             if end:
+                if width:
+                    rows[-1] = (previous, tuple(cells))
                 cells = None
                 continue
             if letters:
-                column = columns.get(letters) or self.column(letters.decode() + "1")
+                column = columns.get(letters) or self.column(letters + "1")
             else:
                 column += 1
-            if data_type == b"inlineStr":
+            if data_type == "inlineStr":
                 value = xml_text(t) if inline else None
             elif not v:
                 value = None
-            elif not data_type or data_type == b"n":
+            elif not data_type or data_type == "n":
                 value = _cast_number(xml_text(v))
                 style = int(style) if style else 0
                 if style in dates:
-                    value = self.date(value, style, coordinate.decode() or None)
-            elif data_type == b"s":
+                    value = self.date(value, style, coordinate or None)
+            elif data_type == "s":
                 value = shared[int(xml_text(v))]
             else:
-                value = self.value(xml_text(v) or None, data_type.decode(), style, None)
-            cells.append((column, value))
-        return rows if cells is None and covered == len(text.rstrip()) else None
+                value = self.value(xml_text(v) or None, data_type, style, None)
+            if not width:
+                cells.append((column, value))
+            elif 0 < column <= width:
+                cells[column - 1] = value
+        return rows if cells is None and covered == len(text.rstrip(" \t\n\r")) else None
 
 
-def _xml_text(raw: bytes) -> str:
-    text = raw.decode("utf-8")
+def _xml_text(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in text:
