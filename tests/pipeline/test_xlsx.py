@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import zipfile
 
 import openpyxl
 import pytest
 import xlsxwriter
+from openpyxl.reader.strings import read_string_table
 
 from yishu.pipeline import xlsx
 
@@ -22,7 +24,7 @@ def _openpyxl_rows(path) -> list[tuple]:
 
 
 def _fast_rows(path, chunk: int = xlsx.CHUNK) -> list[tuple]:
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    book = xlsx.load_workbook(path)
     try:
         return list(xlsx.sheet_rows(book.worksheets[0], chunk))
     finally:
@@ -50,9 +52,10 @@ def _openpyxl_book(path):
     book.save(path)
 
 
-def _xlsxwriter_book(path):
-    """Inline strings (constant memory), cached formula results, errors, blank rows, merged titles."""
-    book = xlsxwriter.Workbook(path, {"constant_memory": True})
+def _xlsxwriter_book(path, shared: bool = False):
+    """Inline strings (constant memory) or shared strings, cached formula results, errors, blank rows,
+    merged titles."""
+    book = xlsxwriter.Workbook(path, {"constant_memory": not shared})
     sheet = book.add_worksheet()
     sheet.merge_range(0, 0, 0, 3, "某局名单")
     sheet.write_row(1, 0, ["a", "b", "c", "d"])
@@ -68,7 +71,11 @@ def _xlsxwriter_book(path):
     book.close()
 
 
-@pytest.mark.parametrize("make", [_openpyxl_book, _xlsxwriter_book])
+def _shared_strings_book(path):
+    _xlsxwriter_book(path, shared=True)
+
+
+@pytest.mark.parametrize("make", [_openpyxl_book, _xlsxwriter_book, _shared_strings_book])
 @pytest.mark.parametrize("chunk", [xlsx.CHUNK, 300])
 def test_the_same_rows_as_openpyxl(tmp_path, make, chunk):
     path = tmp_path / "t.xlsx"
@@ -76,6 +83,18 @@ def test_the_same_rows_as_openpyxl(tmp_path, make, chunk):
     expected = _openpyxl_rows(path)
     assert len(expected) > 100
     assert _fast_rows(path, chunk) == expected
+
+
+def test_shared_strings_as_openpyxl_reads_them():
+    sst = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<si><t>张三</t></si><si><t/></si><si/><si><t xml:space="preserve"> a_x005F_x000D_b </t></si>'
+        '<si><r><rPr><b/></rPr><t>富</t></r><r><t>文本</t></r><rPh sb="0" eb="1"><t>フ</t></rPh></si>'
+        "<si><t>1 &amp; 2 &lt; 3</t><t>后</t></si></sst>"
+    ).encode()
+    expected = read_string_table(io.BytesIO(sst))
+    assert expected[0] == "张三" and len(expected) == 6
+    assert xlsx.string_table(io.BytesIO(sst)) == expected
 
 
 def _rewrite_sheet(src, dst, edit) -> None:

@@ -20,7 +20,7 @@ from yishu.pipeline.detect import (
     detect_encoding,
     excel_header,
 )
-from yishu.pipeline.xlsx import sheet_rows
+from yishu.pipeline.xlsx import load_workbook, sheet_rows
 
 Row = tuple[int, list[str | None]]  # (row number, values)
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes the decoder could not read, kept by surrogateescape
@@ -113,10 +113,8 @@ class Reader:
     # --- Excel -----------------------------------------------------------------------------------
 
     def _xlsx(self):
-        import openpyxl
-
         try:
-            book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            book = load_workbook(self.path)
         except Exception as exc:  # openpyxl raises several kinds for a broken workbook
             raise DeliveryError(f"{self.path}: not a readable Excel workbook ({exc})") from None
         try:
