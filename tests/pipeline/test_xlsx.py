@@ -136,3 +136,11 @@ def test_edited_sheets_still_match_openpyxl(tmp_path, edit):
     assert expected != _openpyxl_rows(path) or b"<!--" in edit(b'<row r="200"')  # the edit took effect
     for chunk in (xlsx.CHUNK, 300):
         assert _fast_rows(edited, chunk) == expected
+
+
+def test_a_first_read_that_ends_inside_the_sheet_data_tag(tmp_path):
+    path = tmp_path / "t.xlsx"
+    _xlsxwriter_book(path)
+    with zipfile.ZipFile(path) as z:
+        start = z.read("xl/worksheets/sheet1.xml").index(b"<sheetData")
+    assert _fast_rows(path, start + len(b"<sheetData")) == _openpyxl_rows(path)

@@ -325,7 +325,10 @@ def _chunked(src, cells: _CellParser, chunk: int):
         or (declared is not None and declared.group(1).lower() not in (b"utf-8", b"utf8"))
     ):
         raise _NotPlain
-    opening = head[start : head.index(b">", start) + 1]
+    close = head.find(b">", start)
+    if close < 0:  # the tag goes on past the first read
+        raise _NotPlain
+    opening = head[start : close + 1]
     if opening.endswith(b"/>"):
         return
     wrap = (root.group(0), b"</" + root.group(1) + b">", _MAIN_NS in root.group(0))
