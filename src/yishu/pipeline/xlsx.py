@@ -1,15 +1,17 @@
 """The rows of an Excel sheet as values, as openpyxl's read-only ``iter_rows(values_only=True)`` gives them.
 
 openpyxl still opens the workbook (date styles, epoch, the sheet's dimension); the shared strings
-and the cells are parsed here. openpyxl builds several objects per cell and per inline string, which made
+and the cells are parsed here. openpyxl builds several objects per cell and per string, which made
 Excel the slowest part of ingest. The rules are openpyxl 3.1's (``WorkSheetParser.parse_row`` and
 ``parse_cell`` with ``data_only``, ``ReadOnlyWorksheet._cells_by_row``): every child of a row is a
 cell, rows missing from the file are empty rows, rows are as wide as the dimension says.
 
-The sheet's rows are parsed a few megabytes at a time with one C parse per chunk: the chunks are cut
-before a ``<row`` tag, which is safe in a plain sheet (``<`` cannot occur in text). A sheet with
-comments, CDATA, processing instructions, a prefixed ``sheetData`` or a declared encoding other than
-UTF-8 is streamed element by element instead, as openpyxl does.
+The sheet's rows are parsed a few megabytes at a time: the chunks are cut before a ``<row`` tag
+(``<`` cannot occur in text). A chunk of plain rows (cells with ``r``, ``s``, ``t`` in that order, a
+value or a simple inline string) is read by one regular expression whose tokens must cover it
+whole; any other chunk by the C XML parser. A sheet with comments, CDATA, processing instructions,
+a prefixed ``sheetData`` or a declared encoding other than UTF-8, or one the chunks cannot be
+parsed from, is streamed element by element instead, as openpyxl does.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ _ITEMS = re.compile(  # each token of a plain run of rows, with the white space 
 )
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BAD_ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
-_ENTITY = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _DECLARED = re.compile(rb"<\?xml[^>]*encoding=[\"']([^\"']+)[\"']")
