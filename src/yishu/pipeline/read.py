@@ -1,6 +1,7 @@
 """Read a delivery file row by row: (row number, values) for rows, (line, raw, reason) for what
-cannot be a row, and ``Rows`` for many rows that Arrow parsed at once. Nothing is dropped: a ragged CSV line, undecodable bytes or a line that is not JSON
-is quarantined with its line and reason. Row numbers are 1-based data rows across a delivery's parts."""
+cannot be a row, and ``Rows`` for many CSV rows that Arrow parsed at once. Nothing is dropped: a
+ragged CSV line, undecodable bytes or a line that is not JSON is quarantined with its line and
+reason. Row numbers are 1-based data rows across a delivery's parts."""
 
 from __future__ import annotations
 
@@ -20,11 +21,10 @@ from yishu.pipeline.detect import (
     detect_encoding,
     excel_header,
 )
-from yishu.pipeline.xlsx import load_workbook, sheet_rows
 
 Row = tuple[int, list[str | None]]  # (row number, values)
-_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes the decoder could not read, kept by surrogateescape
 Bad = tuple[int, int, str, str]  # (row number, line or sheet row, raw text, reason)
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes the decoder could not read, kept by surrogateescape
 
 
 class Reader:
@@ -113,6 +113,8 @@ class Reader:
     # --- Excel -----------------------------------------------------------------------------------
 
     def _xlsx(self):
+        from yishu.pipeline.xlsx import load_workbook, sheet_rows  # openpyxl only when there is Excel
+
         try:
             book = load_workbook(self.path)
         except Exception as exc:  # openpyxl raises several kinds for a broken workbook
