@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from yishu.pipeline.detect import DeliveryError, detect_format
-from yishu.pipeline.read import Reader
+from yishu.pipeline.read import Reader, Rows
 from yishu.workspace import Workspace
 
 BATCH = 100_000
@@ -82,38 +83,74 @@ class _Landing:
         )
         self.bad_schema = pa.schema([("_delivery_id", pa.int64()), ("_row_number", pa.int64()), ("file", pa.string()),
                                      ("line", pa.int64()), ("raw", pa.string()), ("reason", pa.string())])  # fmt: skip
-        self.rows: list[tuple[int, list]] = []
+        self.numbers: list[int] = []
+        self.rows: list[list] = []
+        self.tables: list[pa.Table] = []  # rows not yet written, in order
+        self.pending = 0
         self.bad: list[tuple] = []
         self.writer = pq.ParquetWriter(folder / f"{stem}.parquet.tmp", self.schema, compression="zstd")
         self.landed = self.quarantined = 0
         self.reasons: dict[str, int] = {}
 
-    def add(self, item: tuple, file: str) -> None:
-        if len(item) == 2:
-            self.rows.append(item)
-            if len(self.rows) >= BATCH:
-                self.flush()
-        else:
-            number, line, raw, reason = item
-            self.bad.append((number, file, line, raw, reason))
-            key = reason.split(":")[0] if ":" in reason else reason
-            self.reasons[key] = self.reasons.get(key, 0) + 1
+    def add(self, items, offset: int, file: str) -> int:
+        """Every row and quarantined row of one file, row numbers shifted by ``offset``; how many."""
+        numbers, rows, count = self.numbers, self.rows, 0
+        for item in items:
+            if type(item) is Rows:
+                self._stage()
+                n = len(item.numbers)
+                ids = pa.array(np.full(n, self.delivery_id, dtype=np.int64))
+                self._table([ids, pa.array(item.numbers + offset), *item.columns])
+                count += n
+                numbers, rows = self.numbers, self.rows
+                continue
+            count += 1
+            if len(item) == 2:
+                numbers.append(item[0] + offset)
+                rows.append(item[1])
+                if len(rows) >= BATCH:
+                    self._stage()
+                    numbers, rows = self.numbers, self.rows
+            else:
+                number, line, raw, reason = item
+                self.bad.append((number + offset, file, line, raw, reason))
+                key = reason.split(":")[0] if ":" in reason else reason
+                self.reasons[key] = self.reasons.get(key, 0) + 1
+        return count
 
-    def flush(self) -> None:
+    def _stage(self) -> None:
+        """Rows read in Python as a table."""
         if not self.rows:
             return
-        columns = {
-            "_delivery_id": [self.delivery_id] * len(self.rows),
-            "_row_number": [n for n, _ in self.rows],
-        }
-        for j, name in enumerate(self.columns):
-            columns[name] = [values[j] for _, values in self.rows]
-        self.writer.write_table(pa.table(columns, schema=self.schema))
-        self.landed += len(self.rows)
-        self.rows = []
+        n = len(self.rows)
+        columns = [pa.array(np.full(n, self.delivery_id, dtype=np.int64)), pa.array(self.numbers, pa.int64())]
+        values = zip(*self.rows, strict=True) if self.columns else ()
+        columns += [pa.array(column, pa.string()) for column in values]
+        self.numbers, self.rows = [], []
+        self._table(columns)
+
+    def _table(self, columns: list[pa.Array]) -> None:
+        self.tables.append(pa.Table.from_arrays(columns, schema=self.schema))
+        self.pending += len(columns[0])
+        if self.pending >= BATCH:
+            self._write(everything=False)
+
+    def _write(self, everything: bool) -> None:
+        """Row groups of BATCH rows; the last, smaller one only at the end."""
+        table = pa.concat_tables(self.tables) if len(self.tables) > 1 else self.tables[0]
+        start = 0
+        while table.num_rows - start >= BATCH or (everything and start < table.num_rows):
+            group = table.slice(start, BATCH)
+            self.writer.write_table(group, row_group_size=BATCH)
+            start += group.num_rows
+        self.tables = [table.slice(start)] if start < table.num_rows else []
+        self.pending = table.num_rows - start
+        self.landed += start
 
     def close(self) -> tuple[Path, Path | None]:
-        self.flush()
+        self._stage()
+        if self.tables:
+            self._write(everything=True)
         self.writer.close()
         final = self.folder / f"{self.stem}.parquet"
         os.replace(self.folder / f"{self.stem}.parquet.tmp", final)
@@ -181,12 +218,9 @@ def ingest_files(
                     raise DeliveryError(
                         f"{path}: part {part} has other columns than part 1 ({reader.columns} != {columns})"
                     )
-                rows_before = landing.landed + len(landing.rows) + len(landing.bad)
-                offset = first_row - 1
-                for item in _chain([first] if first is not None else [], items):
-                    shifted = (item[0] + offset, item[1]) if len(item) == 2 else (item[0] + offset, *item[1:])
-                    landing.add(shifted, path.name)
-                rows = landing.landed + len(landing.rows) + len(landing.bad) - rows_before
+                rows = landing.add(
+                    _chain([first] if first is not None else [], items), first_row - 1, path.name
+                )
                 target = store / path.name
                 if not target.exists():
                     shutil.copyfile(path, target)

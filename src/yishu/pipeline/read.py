@@ -1,15 +1,18 @@
 """Read a delivery file row by row: (row number, values) for rows, (line, raw, reason) for what
-cannot be a row. Nothing is dropped: a ragged CSV line, undecodable bytes or a line that is not JSON
-is quarantined with its line and reason. Row numbers are 1-based data rows across a delivery's parts."""
+cannot be a row, and ``Rows`` for many CSV rows that Arrow parsed at once. Nothing is dropped: a
+ragged CSV line, undecodable bytes or a line that is not JSON is quarantined with its line and
+reason. Row numbers are 1-based data rows across a delivery's parts."""
 
 from __future__ import annotations
 
 import codecs
 import csv
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from yishu.pipeline.arrow_csv import Rows, arrow_rows
 from yishu.pipeline.detect import (
     DeliveryError,
     Detected,
@@ -21,6 +24,7 @@ from yishu.pipeline.detect import (
 
 Row = tuple[int, list[str | None]]  # (row number, values)
 Bad = tuple[int, int, str, str]  # (row number, line or sheet row, raw text, reason)
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes the decoder could not read, kept by surrogateescape
 
 
 class Reader:
@@ -31,7 +35,7 @@ class Reader:
         self.detected = Detected(fmt)
         self.columns: list[str] = []
 
-    def rows(self) -> Iterator[Row | Bad]:
+    def rows(self) -> Iterator[Row | Bad | Rows]:
         return getattr(self, f"_{self.format}")()
 
     # --- CSV -------------------------------------------------------------------------------------
@@ -52,13 +56,20 @@ class Reader:
             if not header:
                 raise DeliveryError(f"{self.path}: empty file, no header row")
             self.columns = _unique([h.strip() or f"column_{i + 1}" for i, h in enumerate(header)])
+            done = 0
+            if len(self.columns) > 1:  # Arrow first, then Python from the first row Arrow left
+                complete, done = yield from arrow_rows(self.path, encoding, self.detected.delimiter, header)
+                if complete:
+                    return
             number = 0
             for record in reader:
                 if not record or (len(record) == 1 and not record[0].strip()):
                     continue  # a blank line is not a row
                 number += 1
+                if number <= done:
+                    continue
                 raw_text = self.detected.delimiter.join(record)
-                if any("\udc80" <= ch <= "\udcff" for ch in raw_text):
+                if _UNDECODED.search(raw_text):
                     yield (number, reader.line_num,
                            raw_text.encode(encoding, "surrogateescape").decode(encoding, "replace"),
                            f"undecodable bytes for {encoding}")  # fmt: skip
@@ -102,15 +113,15 @@ class Reader:
     # --- Excel -----------------------------------------------------------------------------------
 
     def _xlsx(self):
-        import openpyxl
+        from yishu.pipeline.xlsx import load_workbook, sheet_rows  # openpyxl only when there is Excel
 
         try:
-            book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            book = load_workbook(self.path)
         except Exception as exc:  # openpyxl raises several kinds for a broken workbook
             raise DeliveryError(f"{self.path}: not a readable Excel workbook ({exc})") from None
         try:
             sheet = book.worksheets[0]
-            rows = sheet.iter_rows(values_only=True)
+            rows = sheet_rows(sheet)
             top = []
             for row in rows:
                 top.append(list(row))
@@ -126,11 +137,15 @@ class Reader:
                 yield from rows
 
             for sheet_row, values in enumerate(data(), start=index + 2):
-                cells = [cell_text(v) for v in values]
-                if all(c is None for c in cells):
+                cells = [
+                    None if v is None else (v.strip() or None) if type(v) is str else cell_text(v)
+                    for v in values
+                ]  # cell_text, with its commonest cases inline
+                if cells.count(None) == len(cells):
                     continue
                 number += 1
-                if any(c is not None for c in cells[width:]):
+                beyond = cells[width:]
+                if beyond.count(None) != len(beyond):
                     yield (number, sheet_row, "\t".join(c or "" for c in cells),
                            f"values beyond the {width} header columns")  # fmt: skip
                     continue
