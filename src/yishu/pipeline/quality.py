@@ -82,10 +82,22 @@ CYCLES = {
     "yearly": "INTERVAL '1' YEAR",
 }
 
-# The columns of every check table: units counted per group of scopes.
+# The columns of ``quality_check``: units counted per group of scopes. The wide check tables
+# (``quality_check_value``, ``quality_check_entity``) count several dimensions in one pass, a
+# ``<dimension>_measured`` and ``<dimension>_passed`` column each; ``quality_check`` unpivots them.
 CHECK_COLUMNS = (
     "dimension, source, element, district_code, town_code, community_code, grid_code, measured, passed"
 )
+
+
+def _unpivot(table: str, dimension: str, source: str = "source") -> str:
+    """One dimension of a wide check table in the columns of ``quality_check``. (Timeliness of
+    values has no source scope: a source's timeliness is its deliveries'.)"""
+    return (
+        f"SELECT {lit(dimension)} AS dimension, {source} AS source, element, district_code, town_code,"
+        f" community_code, grid_code, {dimension}_measured AS measured, {dimension}_passed AS passed"
+        f" FROM {table} WHERE {dimension}_measured > 0"
+    )
 
 
 def _grace(grace: timedelta) -> str:
@@ -99,7 +111,8 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
     due += " END"
     cycles = ", ".join(lit(c) for c in CYCLES)
     scopes = "district_code, town_code, community_code, grid_code"
-    value_scopes = f"v.source, v.element, j.{', j.'.join(scopes.split(', '))}"
+    j_scopes = ", ".join("j." + s for s in scopes.split(", "))
+    value_scopes = f"v.source, v.element, {j_scopes}"
     out = [
         Step(
             "quality_delivery",
@@ -117,34 +130,22 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
             ) t
             """,
         ),
-        Step(
-            "quality_value",
-            "quality_value",
+        Step(  # one pass over the values: conformance, completeness and timeliness
+            "quality_check_value",
+            "quality_check_value",
             f"""
-            SELECT v.source, v.element, v.attribute, v.state, {", ".join("j." + s for s in scopes.split(", "))},
-                   t.timely
+            SELECT v.source, v.element, v.attribute, {j_scopes},
+                   sum(CASE WHEN v.state IN ('ok', 'invalid') THEN 1 ELSE 0 END) AS conformance_measured,
+                   sum(CASE WHEN v.state = 'ok' THEN 1 ELSE 0 END) AS conformance_passed,
+                   sum(CASE WHEN v.attribute IS NOT NULL THEN 1 ELSE 0 END) AS completeness_measured,
+                   sum(CASE WHEN v.attribute IS NOT NULL AND v.state <> 'empty' THEN 1 ELSE 0 END)
+                       AS completeness_passed,
+                   sum(CASE WHEN t.timely IS NOT NULL THEN 1 ELSE 0 END) AS timeliness_measured,
+                   sum(CASE WHEN t.timely = 1 THEN 1 ELSE 0 END) AS timeliness_passed
             FROM gov_value v
             LEFT JOIN record_jurisdiction j ON j.record_id = v.record_id
             LEFT JOIN quality_delivery t ON t.delivery_id = v.delivery_id
-            """,
-        ),
-        Step(
-            "quality_check_value",
-            "quality_check_value",
-            f"""
-            SELECT 'conformance' AS dimension, source, element, {scopes},
-                   count(*) AS measured, sum(CASE WHEN state = 'ok' THEN 1 ELSE 0 END) AS passed
-            FROM quality_value WHERE state IN ('ok', 'invalid')
-            GROUP BY source, element, {scopes}
-            UNION ALL
-            SELECT 'completeness', source, element, {scopes},
-                   count(*), sum(CASE WHEN state <> 'empty' THEN 1 ELSE 0 END)
-            FROM quality_value WHERE attribute IS NOT NULL
-            GROUP BY source, element, {scopes}
-            UNION ALL
-            SELECT 'timeliness', CAST(NULL AS VARCHAR), element, {scopes}, count(*), sum(timely)
-            FROM quality_value WHERE timely IS NOT NULL
-            GROUP BY element, {scopes}
+            GROUP BY v.source, v.element, v.attribute, {j_scopes}
             """,
         ),
         Step(
@@ -162,46 +163,34 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
             FROM gov_delivery GROUP BY source HAVING sum(rows_in) > 0
             """,
         ),
-        Step(
-            "quality_candidate",
-            "quality_candidate",
+        Step(  # accuracy and same-data consistency; k: each entity attribute with two or more candidates
+            "quality_check_entity",
+            "quality_check_entity",
             f"""
-            SELECT p.entity_type, p.entity_id, p.attribute, p.value, p.source, p.chosen,
-                   e.element, {", ".join("j." + s for s in scopes.split(", "))}
+            SELECT p.source, e.element, {j_scopes},
+                   sum(CASE WHEN NOT p.chosen AND k.chosen_value IS NOT NULL THEN 1 ELSE 0 END)
+                       AS accuracy_measured,
+                   sum(CASE WHEN NOT p.chosen AND p.value = k.chosen_value THEN 1 ELSE 0 END) AS accuracy_passed,
+                   sum(k.sources) AS consistency_measured,
+                   sum(CASE WHEN k.sources = 1 AND x.source IS NULL THEN 1 ELSE 0 END) AS consistency_passed
             FROM provenance p
-            LEFT JOIN (SELECT source, attribute, min(element) AS element FROM gov_value
+            JOIN (SELECT entity_type, entity_id, attribute,
+                         min(CASE WHEN chosen THEN value END) AS chosen_value,
+                         CASE WHEN min(source) < max(source) THEN 1 ELSE 0 END AS sources
+                  FROM provenance WHERE value IS NOT NULL
+                  GROUP BY entity_type, entity_id, attribute HAVING count(*) > 1) k
+              ON k.entity_type = p.entity_type AND k.entity_id = p.entity_id AND k.attribute = p.attribute
+            LEFT JOIN (SELECT source, attribute, min(element) AS element FROM quality_check_value
                        WHERE attribute IS NOT NULL GROUP BY source, attribute) e
               ON e.source = p.source AND e.attribute = p.attribute
-            LEFT JOIN record_jurisdiction j ON j.record_id = p.record_id
-            WHERE p.value IS NOT NULL
-            """,
-        ),
-        Step(
-            "quality_check_entity",
-            "quality_check_entity",
-            f"""
-            SELECT 'accuracy' AS dimension, c.source, c.element, {", ".join("c." + s for s in scopes.split(", "))},
-                   count(*) AS measured,
-                   sum(CASE WHEN c.value = k.chosen_value THEN 1 ELSE 0 END) AS passed
-            FROM quality_candidate c
-            JOIN (SELECT entity_type, entity_id, attribute, min(value) AS chosen_value
-                  FROM quality_candidate WHERE chosen GROUP BY entity_type, entity_id, attribute) k
-              ON k.entity_type = c.entity_type AND k.entity_id = c.entity_id AND k.attribute = c.attribute
-            WHERE NOT c.chosen
-            GROUP BY c.source, c.element, {", ".join("c." + s for s in scopes.split(", "))}
-            UNION ALL
-            SELECT 'consistency', c.source, c.element, {", ".join("c." + s for s in scopes.split(", "))},
-                   count(*), sum(CASE WHEN x.source IS NULL THEN 1 ELSE 0 END)
-            FROM quality_candidate c
-            JOIN (SELECT entity_type, entity_id, attribute FROM quality_candidate
-                  GROUP BY entity_type, entity_id, attribute HAVING min(source) < max(source)) m
-              ON m.entity_type = c.entity_type AND m.entity_id = c.entity_id AND m.attribute = c.attribute
             LEFT JOIN (SELECT entity_type, entity_id, attribute, chosen_source AS source FROM conflict
                        UNION
                        SELECT entity_type, entity_id, attribute, other_source FROM conflict) x
-              ON x.entity_type = c.entity_type AND x.entity_id = c.entity_id AND x.attribute = c.attribute
-             AND x.source = c.source
-            GROUP BY c.source, c.element, {", ".join("c." + s for s in scopes.split(", "))}
+              ON x.entity_type = p.entity_type AND x.entity_id = p.entity_id AND x.attribute = p.attribute
+             AND x.source = p.source
+            LEFT JOIN record_jurisdiction j ON j.record_id = p.record_id
+            WHERE p.value IS NOT NULL
+            GROUP BY p.source, e.element, {j_scopes}
             """,
         ),
         Step(
@@ -227,13 +216,15 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
             "quality_check",
             "quality_check",
             " UNION ALL ".join(
-                f"SELECT {CHECK_COLUMNS} FROM {t}"
-                for t in (
-                    "quality_check_value",
-                    "quality_check_delivery",
-                    "quality_check_entity",
-                    "quality_check_record",
-                )  # fmt: skip
+                [
+                    _unpivot("quality_check_value", "conformance"),
+                    _unpivot("quality_check_value", "completeness"),
+                    _unpivot("quality_check_value", "timeliness", source="CAST(NULL AS VARCHAR)"),
+                    _unpivot("quality_check_entity", "accuracy"),
+                    _unpivot("quality_check_entity", "consistency"),
+                    f"SELECT {CHECK_COLUMNS} FROM quality_check_delivery",
+                    f"SELECT {CHECK_COLUMNS} FROM quality_check_record",
+                ]
             ),
         ),
     ]
