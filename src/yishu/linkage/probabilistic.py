@@ -110,9 +110,17 @@ def _quiet_splink():
 
 
 def predict(con: duckdb.DuckDBPyConnection, threshold: float = THRESHOLD, seed: int = 1) -> str:
-    """Score the candidate pairs; returns the name of a table of pairs at or above ``threshold``."""
-    with _quiet_splink():
-        return _predict(con, threshold, seed)
+    """Score the candidate pairs; returns the name of a table of pairs at or above ``threshold``.
+
+    Splink's u estimate samples its working tables with the seed, so their rows must come in the
+    same order every run: insertion order is kept while it works."""
+    kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        with _quiet_splink():
+            return _predict(con, threshold, seed)
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if kept else 'false'}")
 
 
 def _predict(con: duckdb.DuckDBPyConnection, threshold: float, seed: int) -> str:
@@ -127,6 +135,7 @@ def _predict(con: duckdb.DuckDBPyConnection, threshold: float, seed: int) -> str
                    AS surname,
                CASE WHEN length(p.name) >= 3 THEN substring(p.name, 2) END AS given
         FROM link_person p LEFT JOIN link_person_key k USING (record_id)
+        ORDER BY p.record_id  -- in a fixed order: the u estimate samples rows with a seed
         """
     )
     keyless = con.execute("SELECT count(*) FROM link_person_input WHERE citizen_id IS NULL").fetchall()[0][0]

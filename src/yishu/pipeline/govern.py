@@ -185,6 +185,9 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
     con = duckdb.connect(str(db), config={"threads": ws.settings["engine_threads"],
                                          "memory_limit": ws.settings["engine_memory_limit"],
                                          "temp_directory": str(work / "spill"),
+                                         # every release table is written ORDER BY its key: no step needs
+                                         # the engine to keep rows in order, which costs memory at scale
+                                         "preserve_insertion_order": False,
                                          "autoinstall_known_extensions": False,
                                          "autoload_known_extensions": False})  # fmt: skip
     try:
