@@ -42,25 +42,40 @@ def install_register(ws: Workspace, path: str | Path) -> Path:
     return target
 
 
+CHUNK = 250_000  # texts matched at a time: Python holds one chunk's texts and matches, not the city's
+
+
 def match_texts(con, register: AddressRegister | None, processes: int = 1) -> int:
     """Create ``address_match`` for every distinct address text of an accepted row, and for the
     values grid workers gave (a new address after ``moved``, an address entered for a task).
     ``processes``: how many processes match (``AddressRegister.match_many``)."""
-    texts = [
-        r[0]
-        for r in con.execute(
-            f"""SELECT DISTINCT v.raw FROM gov_value v
-                WHERE v.element IN ('address', 'verified_value') AND v.state = 'ok' AND {ACCEPTED}
-                ORDER BY 1"""
-        ).fetchall()
-    ]
-    if register is not None:
-        matches = register.match_many(texts, processes)
-    else:
-        matches = [
-            AddressMatch(t, None, None, 0.0, proposed=True, reasons=("no address register",)) for t in texts
-        ]
-    table = pa.table(
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE address_text AS
+            SELECT raw AS text, row_number() OVER (ORDER BY raw) AS i FROM (
+                SELECT DISTINCT v.raw FROM gov_value v
+                WHERE v.element IN ('address', 'verified_value') AND v.state = 'ok' AND {ACCEPTED})"""
+    )
+    con.register("address_match_arrow", _match_table([], []))
+    con.execute("CREATE OR REPLACE TABLE address_match AS SELECT * FROM address_match_arrow")
+    con.unregister("address_match_arrow")
+    total = con.execute("SELECT count(*) FROM address_text").fetchall()[0][0]
+    for start in range(0, total, CHUNK):
+        texts = [r[0] for r in con.execute(
+            "SELECT text FROM address_text WHERE i > ? AND i <= ? ORDER BY i", [start, start + CHUNK]).fetchall()]  # fmt: skip
+        if register is not None:
+            matches = register.match_many(texts, processes)
+        else:
+            matches = [AddressMatch(t, None, None, 0.0, proposed=True, reasons=("no address register",))
+                       for t in texts]  # fmt: skip
+        con.register("address_match_arrow", _match_table(texts, matches))
+        con.execute("INSERT INTO address_match SELECT * FROM address_match_arrow")
+        con.unregister("address_match_arrow")
+    con.execute("DROP TABLE address_text")
+    return total
+
+
+def _match_table(texts: list[str], matches: list[AddressMatch]) -> pa.Table:
+    return pa.table(
         {
             "text": pa.array(texts, pa.string()),
             "address_code": pa.array([m.address_code for m in matches], pa.string()),
@@ -78,10 +93,6 @@ def match_texts(con, register: AddressRegister | None, processes: int = 1) -> in
             "reasons": pa.array(["; ".join(m.reasons) for m in matches], pa.string()),
         }
     )
-    con.register("address_match_arrow", table)
-    con.execute("CREATE OR REPLACE TABLE address_match AS SELECT * FROM address_match_arrow")
-    con.unregister("address_match_arrow")
-    return len(texts)
 
 
 def register_table(con, register_file: Path | None, read) -> None:
