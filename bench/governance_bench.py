@@ -35,6 +35,17 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mib() -> float:
+    """Resident memory now (Linux), to see which step raises the peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -66,7 +77,8 @@ def main() -> None:
         standardise.install_register(ws, city / "truth" / "addresses.parquet")
         t = time.perf_counter()
         result = govern(
-            ws, progress=lambda step: print(f"  {time.perf_counter() - t:8.1f} s  {step}", flush=True)
+            ws, progress=lambda step: print(f"  {time.perf_counter() - t:8.1f} s  rss {rss_mib():6.0f} MiB  "
+                                       f"peak {peak_mib():6.0f} MiB  {step}", flush=True)
         )
         govern_s = time.perf_counter() - t
         report = evaluate(result.release, city / "truth")

@@ -13,6 +13,7 @@ import multiprocessing
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 import duckdb
@@ -49,11 +50,34 @@ def _short_community(name: str) -> str:
     return short if len(short) >= 2 else name
 
 
-class AddressRegister:
-    """Standard addresses with their elements, indexed for matching."""
+class Place(NamedTuple):
+    """What matching keeps of a register address: its divisions (names settle ambiguity) and codes."""
 
-    def __init__(self, rows: list[dict]):
-        self.rows = {r["address_code"]: r for r in rows}
+    district: str | None
+    town: str | None
+    community: str | None
+    district_code: str | None
+    town_code: str | None
+    division_code: str | None
+    grid_code: str | None
+
+
+# the register columns matching reads: the elements it indexes and the fields of ``Place``
+COLUMNS = ("address_code", "level", "road", "road_old_name", "door_no", "compound", "building", "unit", "room",
+           "village_group", *Place._fields)  # fmt: skip
+
+
+class AddressRegister:
+    """Standard addresses with their elements, indexed for matching.
+
+    Memory: a city register has millions of addresses, and matching runs in the governance process,
+    so each address keeps only a ``Place`` (a tuple) and equal names are one shared string."""
+
+    def __init__(self, rows):
+        self.rows: dict[str, Place] = {}
+        shared: dict = {}
+        share = shared.setdefault  # one object per distinct name or code element
+        rows = ({k: share(v, v) if isinstance(v, str) else v for k, v in r.items()} for r in rows)
         self.rooms: dict[tuple, list[str]] = {}
         self.doors: dict[tuple, list[str]] = {}
         self.houses: dict[tuple, list[str]] = {}
@@ -62,6 +86,7 @@ class AddressRegister:
         names: dict[str, set[tuple[str, str]]] = {}
         for r in rows:
             code = r["address_code"]
+            self.rows[code] = Place(*(r.get(f) for f in Place._fields))
             if r.get("compound") and r.get("room"):
                 self.rooms.setdefault((r["compound"], r["building"], r["unit"], str(r["room"])), []).append(
                     code
@@ -93,8 +118,15 @@ class AddressRegister:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no address register")
-        rows = duckdb.connect().execute(f"SELECT * FROM read_parquet('{path}')").to_arrow_table().to_pylist()
-        return cls(rows)
+        con = duckdb.connect()
+        present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()}
+        missing = [c for c in ("address_code", "community") if c not in present]
+        if missing:
+            raise ValueError(f"{path}: the address register lacks the column(s) {', '.join(missing)}")
+        columns = ", ".join(c if c in present else f"NULL AS {c}" for c in COLUMNS)
+        reader = con.execute(f"SELECT {columns} FROM read_parquet('{path}')").to_arrow_reader(100_000)
+        # batch by batch: only one batch of rows is ever held as dicts
+        return cls(row for batch in reader for row in batch.to_pylist())
 
     # --- matching --------------------------------------------------------------------------------
 
@@ -110,7 +142,7 @@ class AddressRegister:
         """How many of the address's district, township and community names the text carries."""
         r = self.rows[code]
         score = 0
-        for name in (r["district"], r["town"], r["community"]):
+        for name in (r.district, r.town, r.community):
             if name and (name in t or divisions.short_name(name) in t or _short_community(name) in t):
                 score += 1
         return score
@@ -129,7 +161,7 @@ class AddressRegister:
         row = self.rows[code]
         confidence = min(1.0, base + 0.05 * self._in_context(code, t))
         return AddressMatch(
-            t, code, level, confidence, row["division_code"], row["grid_code"], reasons=tuple(reasons)
+            t, code, level, confidence, row.division_code, row.grid_code, reasons=tuple(reasons)
         )
 
     def match(self, text: str) -> AddressMatch:
@@ -186,7 +218,7 @@ class AddressRegister:
                 name = max(hits, key=lambda n: n[1] - n[0])[3]
                 codes = (self.roads if kind == "road" else self.communities)[name]
                 row = self.rows[sorted(codes)[0]]
-                return AddressMatch(t, None, kind, 0.3, row["division_code"], None, proposed=True,
+                return AddressMatch(t, None, kind, 0.3, row.division_code, None, proposed=True,
                                     reasons=(f"{kind} {name} found; no register address at a finer level",))  # fmt: skip
         return AddressMatch(t, None, None, 0.0, proposed=True, reasons=("no register name in the text",))
 
@@ -222,10 +254,10 @@ class AddressRegister:
         row = self.rows.get(address_code)
         if row is None:
             raise KeyError(f"{address_code}: not in the address register")
-        return {"district": {"code": row["district_code"], "name": row["district"]},
-                "town": {"code": row["town_code"], "name": row["town"]},
-                "community": {"code": row["division_code"], "name": row["community"]},
-                "grid": row["grid_code"]}  # fmt: skip
+        return {"district": {"code": row.district_code, "name": row.district},
+                "town": {"code": row.town_code, "name": row.town},
+                "community": {"code": row.division_code, "name": row.community},
+                "grid": row.grid_code}  # fmt: skip
 
 
 # the register and the texts a forked matching process inherits (``AddressRegister.match_many``)

@@ -219,6 +219,7 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
 
             register = AddressRegister.from_parquet(register_file)
         standardise.match_texts(con, register, ws.settings["engine_threads"])
+        del register  # its indexes are the largest Python object of the run: free them for the engine
         timings["match addresses"] = round(time.perf_counter() - t, 3)
         run(standardise.STEPS)
         run([link.raw_step(t) for t in ("person", "organisation", "house")])
