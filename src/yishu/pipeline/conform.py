@@ -149,20 +149,21 @@ def _quote(column: str) -> str:
 
 
 def value_select(d: DeliveryInUse, catalogue: Catalogue, read) -> str | None:
-    """One delivery's mapped values in long form, raw (the part of ``gov_raw`` it contributes)."""
-    if d.resource is None:
+    """One delivery's mapped values in long form, raw (the part of ``gov_raw`` it contributes).
+    One scan of the landed file: each row's values are unnested from a list (a SELECT per column
+    read the file once per column and built the record id once per value: 20% slower at 1M persons)."""
+    if d.resource is None or not d.mapped:
         return None
-    parts = []
-    for column, element, attribute in d.mapped:
-        parts.append(
-            f"""SELECT _delivery_id AS delivery_id, {lit(d.source)} AS source, _row_number AS row_number,
-                       {_record_id(d)} AS record_id, {lit(d.resource.entity_type)} AS entity_type,
-                       {lit(attribute) if attribute else "CAST(NULL AS VARCHAR)"} AS attribute,
-                       {lit(element)} AS element, {lit(column)} AS column_name,
-                       nullif(trim({_quote(column)}), '') AS raw
-                FROM {read(d.landed_path)}"""
-        )
-    return " UNION ALL ".join(parts) if parts else None
+    values = ", ".join(
+        f"struct_pack(attribute := {lit(attribute) if attribute else 'CAST(NULL AS VARCHAR)'}, "
+        f"element := {lit(element)}, column_name := {lit(column)}, raw := nullif(trim({_quote(column)}), ''))"
+        for column, element, attribute in d.mapped
+    )
+    return f"""SELECT delivery_id, {lit(d.source)} AS source, row_number, record_id,
+                      {lit(d.resource.entity_type)} AS entity_type, v.attribute, v.element, v.column_name, v.raw
+               FROM (SELECT _delivery_id AS delivery_id, _row_number AS row_number, {_record_id(d)} AS record_id,
+                            unnest([{values}]) AS v
+                     FROM {read(d.landed_path)})"""
 
 
 def _groups(elements: list[DataElement], build) -> dict[str, list[str]]:
