@@ -288,7 +288,7 @@ def test_every_step_renders_as_spark_sql(governed):
         conform.steps(used, catalogue, DUCKDB.read_parquet)
         + [conform.RECONCILE]
         + standardise.STEPS
-        + [link.raw_step(t) for t in ("person", "organisation", "house")]
+        + [link.RECORD_CODE, *(link.raw_step(t) for t in ("person", "organisation", "house"))]
         + survive.steps(catalogue)
         + [
             survive.golden_step(catalogue, t, PLACING_ATTRIBUTE[t])

@@ -136,27 +136,29 @@ SELECT = {
     "person": """
         SELECT r.source || '#' || r.row_number AS record_id, r.source, r.row_number, r.id_raw,
                n_citizen_id.v AS citizen_id, n_name.v AS name, n_sex.v AS sex, n_birth_date.v AS birth_date,
-               n_phone.v AS phone, r.address, r.grid, CAST(NULL AS VARCHAR) AS address_code,
+               n_phone.v AS phone, r.address, r.grid, {address_code} AS address_code,
                CASE WHEN n_citizen_id.v IS NOT NULL THEN 'valid'
                     WHEN r.id_raw IS NULL OR trim(r.id_raw) = '' THEN 'missing' ELSE 'invalid' END AS id_state,
                n_name_py.v AS name_py, n_address_key.v AS address_key""",
     "organisation": f"""
         SELECT r.source || '#' || r.row_number AS record_id, r.source, r.row_number, r.code_raw,
-               n_uscc.v AS uscc, n_name.v AS name, r.representative, r.address, CAST(NULL AS VARCHAR) AS address_code,
+               n_uscc.v AS uscc, n_name.v AS name, r.representative, r.address, {{address_code}} AS address_code,
                CASE WHEN n_uscc.v IS NOT NULL THEN 'valid'
                     WHEN r.code_raw IS NULL OR trim(r.code_raw) = '' THEN 'missing' ELSE 'invalid' END AS code_state,
                regexp_replace(regexp_replace(n_name.v, '[()（）\\s]', '', 'g'), '({"|".join(LEGAL_FORMS)})$', '')
                    AS name_key""",
     "house": """
         SELECT r.source || '#' || r.row_number AS record_id, r.source, r.row_number, trim(r.unit_no) AS unit_no,
-               r.address, CAST(NULL AS VARCHAR) AS address_code, TRY_CAST(r.area AS DOUBLE) AS area""",
+               r.address, {address_code} AS address_code, TRY_CAST(r.area AS DOUBLE) AS area""",
 }  # fmt: skip
 
 
 def build(con: duckdb.DuckDBPyConnection, entity_type: str, raw: str) -> str:
     """Create the linkage table of ``entity_type`` (schema in ``records``) from the relation ``raw``
-    (columns: source, row_number and the raw columns of ``records.ROLES``); returns its name."""
+    (columns: source, row_number and the raw columns of ``records.ROLES``; ``address_code`` too
+    where the address engine matched the address, else it is NULL); returns its name."""
     register_functions(con)
+    has_code = "address_code" in {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {raw}").fetchall()}
     table = ENTITY_TABLES[entity_type]
     joins = []
     for column, (raw_column, expr) in NORMAL[entity_type].items():
@@ -165,7 +167,8 @@ def build(con: duckdb.DuckDBPyConnection, entity_type: str, raw: str) -> str:
     if entity_type == "person":  # pinyin of the normal name
         _lookup(con, "n_name_py", "SELECT DISTINCT v AS x FROM n_name", "yishu_pinyin(x)")
         joins.append("LEFT JOIN n_name_py ON n_name_py.x = n_name.v")
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS {SELECT[entity_type]} FROM {raw} r {' '.join(joins)}")
+    select = SELECT[entity_type].replace("{address_code}", "r.address_code" if has_code else "CAST(NULL AS VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS {select} FROM {raw} r {' '.join(joins)}")
     for column in [*NORMAL[entity_type], "name_py"]:
         con.execute(f"DROP TABLE IF EXISTS n_{column}")
     return table

@@ -222,7 +222,8 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         del register  # its indexes are the largest Python object of the run: free them for the engine
         timings["match addresses"] = round(time.perf_counter() - t, 3)
         run(standardise.STEPS)
-        run([link.raw_step(t) for t in ("person", "organisation", "house")])
+        run([link.RECORD_CODE, *(link.raw_step(t) for t in ("person", "organisation", "house"))])
+        _drop(con, "record_code")
         run([survive.steps(catalogue)[0], link.DETACHED])  # answers first: refused links stand alone
         say("linking records to people, organisations and houses")
         t = time.perf_counter()

@@ -37,7 +37,8 @@ EXTRA = {"person": {"grid": "element = 'grid_name'"}}
 
 
 def raw_step(entity_type: str) -> Step:
-    """``raw_<type>``: one row per accepted record of the type, with the raw columns linkage reads."""
+    """``raw_<type>``: one row per accepted record of the type, with the raw columns linkage reads and
+    the standard address code of its address (``record_code``)."""
     picks = []
     for column, attrs in COLUMNS[entity_type].items():
         options = [f"max(CASE WHEN attribute = {lit(a)} THEN raw END)" for a in attrs]
@@ -50,12 +51,24 @@ def raw_step(entity_type: str) -> Step:
     return Step(
         f"records for linkage: {entity_type}",
         f"raw_{entity_type}",
-        f"""SELECT max(v.source) AS source, max(v.row_number) AS row_number, v.record_id, {", ".join(picks)}
-            FROM gov_value v
-            WHERE v.entity_type = {lit(entity_type)} AND v.record_id NOT LIKE '%#%.%' AND {ACCEPTED}
-            GROUP BY v.record_id
-            HAVING max(CASE WHEN attribute IN ({identity}) THEN 1 ELSE 0 END) = 1""",
+        f"""SELECT r.*, c.address_code FROM (
+                SELECT max(v.source) AS source, max(v.row_number) AS row_number, v.record_id, {", ".join(picks)}
+                FROM gov_value v
+                WHERE v.entity_type = {lit(entity_type)} AND v.record_id NOT LIKE '%#%.%' AND {ACCEPTED}
+                GROUP BY v.record_id
+                HAVING max(CASE WHEN attribute IN ({identity}) THEN 1 ELSE 0 END) = 1) r
+            LEFT JOIN record_code c USING (record_id)""",
     )
+
+
+# the standard address code of each record with a matched address; of two, the attribute greatest by
+# name (hukou over actual address, registered over business address), as the linkage was tuned
+RECORD_CODE = Step(
+    "address codes of records",
+    "record_code",
+    """SELECT record_id, arg_max(address_code, attribute) AS address_code
+       FROM record_address WHERE address_code IS NOT NULL GROUP BY record_id""",
+)
 
 
 def prepare(con) -> dict[str, int]:
@@ -68,14 +81,6 @@ def prepare(con) -> dict[str, int]:
         if n == 0:
             continue
         table = build(con, entity_type, f"raw_{entity_type}")
-        # the standard address code of the record's address, where the register has it
-        con.execute(
-            f"""CREATE OR REPLACE TABLE {table} AS
-                SELECT t.* EXCLUDE (address_code), j.address_code
-                FROM {table} t LEFT JOIN (
-                    SELECT record_id, arg_max(address_code, attribute) AS address_code
-                    FROM record_address WHERE address_code IS NOT NULL GROUP BY record_id) j USING (record_id)"""
-        )
         counts[entity_type] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     return counts
 
