@@ -77,8 +77,12 @@ def main() -> None:
         standardise.install_register(ws, city / "truth" / "addresses.parquet")
         t = time.perf_counter()
         result = govern(
-            ws, progress=lambda step: print(f"  {time.perf_counter() - t:8.1f} s  rss {rss_mib():6.0f} MiB  "
-                                       f"peak {peak_mib():6.0f} MiB  {step}", flush=True)
+            ws,
+            progress=lambda step: print(
+                f"  {time.perf_counter() - t:8.1f} s  rss {rss_mib():6.0f} MiB  "
+                f"peak {peak_mib():6.0f} MiB  {step}",
+                flush=True,
+            ),
         )
         govern_s = time.perf_counter() - t
         report = evaluate(result.release, city / "truth")

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from yishu import parallel
 from yishu.address import AddressRegister, corpus, default_parser, normalise, resolve, same_place
-from yishu.address import register as register_module
 from yishu.address.evaluate import evaluate_examples
 from yishu.cli import app
 from yishu.synth.reader import read_delivery
@@ -93,7 +93,7 @@ def test_synthetic_addresses_match_their_standard_codes(small_city, manifest, mo
     unknown = register.match("火星路999号")
     assert unknown.address_code is None and unknown.proposed
     # forked processes give the same matches, in the same order, as one process
-    monkeypatch.setattr(register_module, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 10)
     assert register.match_many(texts, processes=2) == matches
 
 

@@ -9,7 +9,6 @@ threshold it proposes a new address for verification instead of guessing."""
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ import ahocorasick
 import duckdb
 
 from yishu.address.normalise import normalise
+from yishu.parallel import fork_map
 from yishu.standards import divisions
 
 THRESHOLD = 0.6
@@ -223,31 +223,27 @@ class AddressRegister:
         return AddressMatch(t, None, None, 0.0, proposed=True, reasons=("no register name in the text",))
 
     def match_many(self, texts, processes: int = 1) -> list[AddressMatch]:
-        """``match`` for each text (each distinct text once). With ``processes`` > 1 and many texts,
-        forked worker processes share the register and match parts of the distinct texts: matching
-        is pure Python, so threads would not run in parallel."""
+        """``match`` for each text (each distinct text once), by ``processes`` forked processes when
+        there are many (``yishu.parallel.fork_map``; they share the register)."""
         texts = list(texts)
         unique = list(dict.fromkeys(texts))
-        if (
-            processes > 1
-            and len(unique) >= PARALLEL_FROM
-            and "fork" in multiprocessing.get_all_start_methods()
-        ):
-            global _FORKED
-            _FORKED = (self, unique)  # inherited by the forked processes: nothing to send them
-            try:
-                size = -(-len(unique) // (processes * 4))
-                with multiprocessing.get_context("fork").Pool(processes) as pool:
-                    parts = pool.map(
-                        _match_part, [(i, min(i + size, len(unique))) for i in range(0, len(unique), size)]
-                    )
-            finally:
-                _FORKED = None
-            found = [AddressMatch(*fields) for part in parts for fields in part]
-        else:
-            found = [self.match(text or "") for text in unique]
+        found = [AddressMatch(*fields) for fields in fork_map(self._match_fields, unique, processes)]
         cache = dict(zip(unique, found, strict=True))
         return [cache[text] for text in texts]
+
+    def _match_fields(self, text: str | None) -> tuple:
+        """A match as the tuple of its fields (cheaper to send back from a process than the object)."""
+        m = self.match(text or "")
+        return (
+            m.text,
+            m.address_code,
+            m.level,
+            m.confidence,
+            m.division_code,
+            m.grid_code,
+            m.proposed,
+            m.reasons,
+        )
 
     def jurisdiction(self, address_code: str) -> dict:
         """District, township, community and grid of a standard address code."""
@@ -258,17 +254,3 @@ class AddressRegister:
                 "town": {"code": row.town_code, "name": row.town},
                 "community": {"code": row.division_code, "name": row.community},
                 "grid": row.grid_code}  # fmt: skip
-
-
-# the register and the texts a forked matching process inherits (``AddressRegister.match_many``)
-_FORKED: tuple[AddressRegister, list[str]] | None = None
-PARALLEL_FROM = 20_000  # distinct texts below which starting processes costs more than it saves
-
-
-def _match_part(span: tuple[int, int]) -> list[tuple]:
-    """The matches of texts[start:end] as tuples of their fields (cheaper to send back than objects)."""
-    register, texts = _FORKED
-    return [
-        (m.text, m.address_code, m.level, m.confidence, m.division_code, m.grid_code, m.proposed, m.reasons)
-        for m in map(register.match, (t or "" for t in texts[span[0] : span[1]]))
-    ]

@@ -17,18 +17,25 @@ import duckdb
 import pyarrow as pa
 
 from yishu.linkage.records import ENTITY_TABLES, ROLES
+from yishu.parallel import fork_map
 from yishu.standards import sql as standards_sql
 from yishu.synth.reader import read_delivery
 
 LEGAL_FORMS = ("有限责任公司", "股份有限公司", "有限公司", "责任公司", "公司")
 
 
-def _pinyin_arrow(values):
-    import pyarrow.compute as pc
+def pinyin(text: str | None) -> str | None:
+    """Toneless pinyin, for homophones: 李明 and 黎明 give liming."""
     from pypinyin import lazy_pinyin
 
+    return None if text is None else "".join(lazy_pinyin(text))
+
+
+def _pinyin_arrow(values):
+    import pyarrow.compute as pc
+
     unique = pc.unique(values)
-    out = pa.array([None if v is None else "".join(lazy_pinyin(v)) for v in unique.to_pylist()], pa.string())
+    out = pa.array([pinyin(v) for v in unique.to_pylist()], pa.string())
     return pc.take(out, pc.index_in(values, value_set=unique))
 
 
@@ -127,10 +134,14 @@ ID_18 = ("yishu_id_normalise(CASE WHEN length(regexp_replace(x, '\\s', '', 'g'))
 NORMAL = {
     "person": {"citizen_id": ("id_raw", ID_18), "name": ("name_raw", "yishu_name(x)"),
                "sex": ("sex_raw", "yishu_sex_code(x)"), "birth_date": ("birth_raw", "yishu_date(x)"),
-               "phone": ("phone_raw", "yishu_phone(x)"), "address_key": ("address", "yishu_address_key(x)")},
+               "phone": ("phone_raw", "yishu_phone(x)")},
     "organisation": {"uscc": ("code_raw", "yishu_uscc_normalise(x)"), "name": ("name_raw", "yishu_name(x)")},
     "house": {},
 }  # fmt: skip
+# Normal forms computed by Python functions (no SQL counterpart): column -> (raw column, function),
+# over the distinct values in forked processes (``yishu.parallel``); the pinyin of the normal name
+# (``name_py``) too.
+PYTHON_NORMAL = {"person": {"address_key": ("address", address_key)}, "organisation": {}, "house": {}}
 # the select over ``raw r`` and the lookups ``n_<column>(x, v)``
 SELECT = {
     "person": """
@@ -153,7 +164,7 @@ SELECT = {
 }  # fmt: skip
 
 
-def build(con: duckdb.DuckDBPyConnection, entity_type: str, raw: str) -> str:
+def build(con: duckdb.DuckDBPyConnection, entity_type: str, raw: str, processes: int = 1) -> str:
     """Create the linkage table of ``entity_type`` (schema in ``records``) from the relation ``raw``
     (columns: source, row_number and the raw columns of ``records.ROLES``; ``address_code`` too
     where the address engine matched the address, else it is NULL); returns its name."""
@@ -164,12 +175,17 @@ def build(con: duckdb.DuckDBPyConnection, entity_type: str, raw: str) -> str:
     for column, (raw_column, expr) in NORMAL[entity_type].items():
         _lookup(con, f"n_{column}", f"SELECT DISTINCT {raw_column} AS x FROM {raw}", expr)
         joins.append(f"LEFT JOIN n_{column} ON n_{column}.x = r.{raw_column}")
+    for column, (raw_column, function) in PYTHON_NORMAL[entity_type].items():
+        _python_lookup(con, f"n_{column}", f"SELECT DISTINCT {raw_column} FROM {raw}", function, processes)
+        joins.append(f"LEFT JOIN n_{column} ON n_{column}.x = r.{raw_column}")
     if entity_type == "person":  # pinyin of the normal name
-        _lookup(con, "n_name_py", "SELECT DISTINCT v AS x FROM n_name", "yishu_pinyin(x)")
+        _python_lookup(con, "n_name_py", "SELECT DISTINCT v FROM n_name", pinyin, processes)
         joins.append("LEFT JOIN n_name_py ON n_name_py.x = n_name.v")
-    select = SELECT[entity_type].replace("{address_code}", "r.address_code" if has_code else "CAST(NULL AS VARCHAR)")
+    select = SELECT[entity_type].replace(
+        "{address_code}", "r.address_code" if has_code else "CAST(NULL AS VARCHAR)"
+    )
     con.execute(f"CREATE OR REPLACE TABLE {table} AS {select} FROM {raw} r {' '.join(joins)}")
-    for column in [*NORMAL[entity_type], "name_py"]:
+    for column in [*NORMAL[entity_type], *PYTHON_NORMAL[entity_type], "name_py"]:
         con.execute(f"DROP TABLE IF EXISTS n_{column}")
     return table
 
@@ -178,6 +194,15 @@ def _lookup(con: duckdb.DuckDBPyConnection, name: str, values: str, expr: str) -
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT x, {expr} AS v FROM ({values}) WHERE x IS NOT NULL"
     )
+
+
+def _python_lookup(con: duckdb.DuckDBPyConnection, name: str, values: str, function, processes: int) -> None:
+    """``name(x, v)``: ``function`` of each non-null value of the one-column query ``values``."""
+    xs = [x for x in con.execute(values).to_arrow_table().column(0).to_pylist() if x is not None]
+    con.register(f"{name}_arrow", pa.table({"x": pa.array(xs, pa.string()),
+                                            "v": pa.array(fork_map(function, xs, processes), pa.string())}))  # fmt: skip
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.unregister(f"{name}_arrow")
 
 
 def prepare_city(

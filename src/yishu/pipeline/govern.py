@@ -227,7 +227,7 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         run([survive.steps(catalogue)[0], link.DETACHED])  # answers first: refused links stand alone
         say("linking records to people, organisations and houses")
         t = time.perf_counter()
-        link.prepare(con)
+        link.prepare(con, ws.settings["engine_threads"])
         _drop(con, "raw_person", "raw_organisation", "raw_house")
         linkage = link.link(con)
         _drop(con, *(t for t in duck_tables(con) if t.startswith("__splink")))  # Splink's working tables

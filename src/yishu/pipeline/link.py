@@ -71,8 +71,9 @@ RECORD_CODE = Step(
 )
 
 
-def prepare(con) -> dict[str, int]:
-    """Create ``link_person``, ``link_organisation``, ``link_house`` from the ``raw_*`` tables."""
+def prepare(con, processes: int = 1) -> dict[str, int]:
+    """Create ``link_person``, ``link_organisation``, ``link_house`` from the ``raw_*`` tables
+    (``processes``: how many compute the Python normal forms, ``linkage.prepare.build``)."""
     register_functions(con)
     counts = {}
     for entity_type in COLUMNS:
@@ -80,7 +81,7 @@ def prepare(con) -> dict[str, int]:
         con.execute(f"DROP TABLE IF EXISTS link_{entity_type}")
         if n == 0:
             continue
-        table = build(con, entity_type, f"raw_{entity_type}")
+        table = build(con, entity_type, f"raw_{entity_type}", processes)
         counts[entity_type] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     return counts
 
