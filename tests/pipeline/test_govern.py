@@ -255,6 +255,33 @@ def test_kill_9_during_govern_then_rerun_gives_the_same_release(city, tmp_path):
     assert _content(rerun.release) == _content(uninterrupted.release)
 
 
+def test_survivorship_in_parts_gives_the_same_release(city, tmp_path, monkeypatch):
+    """A large city runs survivorship in parts of its entities (``steps.PART``): the release is
+    the one a single part gives."""
+    from yishu.pipeline import govern as govern_module
+    from yishu.pipeline import quality as quality_module
+    from yishu.pipeline import steps as steps_module
+
+    parts_run = []
+    real_run = steps_module.run
+
+    def spy(con, steps, dialect=DUCKDB, progress=None, timings=None, parts=1):
+        parts_run.extend(s.output for s in steps if parts > 1 and s.partable)
+        return real_run(con, steps, dialect, progress, timings, parts)
+
+    ws = _workspace(tmp_path / "whole", city)
+    shutil.copytree(ws.home, tmp_path / "parts")  # the same deliveries, arrived at the same time
+    whole = govern(ws)
+    monkeypatch.setattr(govern_module, "_parts", lambda con, table: 3)
+    monkeypatch.setattr(govern_module.pipeline_steps, "run", spy)
+    monkeypatch.setattr(quality_module, "run", spy)
+    in_parts = govern(Workspace.open(tmp_path / "parts"))
+    assert {"provenance", "conflict", "person", "organisation", "house", "quality_check_entity"} <= set(
+        parts_run
+    )
+    assert _content(in_parts.release) == _content(whole.release)
+
+
 def test_one_run_at_a_time_and_clear_errors(tmp_path, city):
     ws = Workspace.init(tmp_path / "empty").workspace
     with pytest.raises(GovernError, match="no catalogue loaded"):

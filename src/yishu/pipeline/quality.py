@@ -177,19 +177,21 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
             JOIN (SELECT entity_type, entity_id, attribute,
                          min(CASE WHEN chosen THEN value END) AS chosen_value,
                          CASE WHEN min(source) < max(source) THEN 1 ELSE 0 END AS sources
-                  FROM provenance WHERE value IS NOT NULL
+                  FROM provenance WHERE value IS NOT NULL /*part:entity_id*/
                   GROUP BY entity_type, entity_id, attribute HAVING count(*) > 1) k
               ON k.entity_type = p.entity_type AND k.entity_id = p.entity_id AND k.attribute = p.attribute
             LEFT JOIN (SELECT source, attribute, min(element) AS element FROM quality_check_value
                        WHERE attribute IS NOT NULL GROUP BY source, attribute) e
               ON e.source = p.source AND e.attribute = p.attribute
             LEFT JOIN (SELECT entity_type, entity_id, attribute, chosen_source AS source FROM conflict
+                       WHERE true /*part:entity_id*/
                        UNION
-                       SELECT entity_type, entity_id, attribute, other_source FROM conflict) x
+                       SELECT entity_type, entity_id, attribute, other_source FROM conflict
+                       WHERE true /*part:entity_id*/) x
               ON x.entity_type = p.entity_type AND x.entity_id = p.entity_id AND x.attribute = p.attribute
              AND x.source = p.source
             LEFT JOIN record_jurisdiction j ON j.record_id = p.record_id
-            WHERE p.value IS NOT NULL
+            WHERE p.value IS NOT NULL /*part:p.entity_id*/
             GROUP BY p.source, e.element, {j_scopes}
             """,
         ),
@@ -248,17 +250,18 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
     return out
 
 
-def run_steps(con, steps_: list[Step], d: Dialect = DUCKDB, keep: bool = False) -> None:
+def run_steps(con, steps_: list[Step], d: Dialect = DUCKDB, keep: bool = False, parts: int = 1) -> None:
     """Materialise each step in order on ``con`` (``yishu.pipeline.steps.run``); the intermediate
-    tables are dropped afterwards unless ``keep`` (the debug mode: every one stays readable)."""
-    run(con, steps_, d)
+    tables are dropped afterwards unless ``keep`` (the debug mode: every one stays readable).
+    ``parts``: the entity checks run in parts of the entities (their rows are summed by scope later)."""
+    run(con, steps_, d, parts=parts)
     if not keep:
         for step in steps_[:-1]:
             con.execute(f"DROP TABLE IF EXISTS {step.output}")
 
 
 def compute_quality(
-    con, as_of: datetime, *, grace: timedelta = timedelta(hours=12), keep: bool = False
+    con, as_of: datetime, *, grace: timedelta = timedelta(hours=12), keep: bool = False, parts: int = 1
 ) -> None:
     """Create table ``quality`` in ``con`` from the governance working tables (see the module doc).
 
@@ -266,7 +269,7 @@ def compute_quality(
     a delivery may arrive after its cycle and still be on time."""
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=UTC)
-    run_steps(con, steps(as_of, grace=grace), keep=keep)
+    run_steps(con, steps(as_of, grace=grace), keep=keep, parts=parts)
 
 
 def top_reasons(con, limit: int = 10) -> list[dict]:

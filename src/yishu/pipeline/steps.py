@@ -7,11 +7,20 @@ failure at row 3 million says where it happened. ``explain`` lists the steps wit
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from yishu.pipeline.dialect import DUCKDB, Dialect
+
+# ``/*part:KEY*/`` in a step's SQL marks where it filters its input when it runs in parts (after a
+# WHERE or AND). A step whose every row depends only on rows with the same KEY (an entity) can run
+# over one part of the keys at a time: ``run(..., parts=n)`` creates the table from part 0 and
+# inserts parts 1 to n-1. Each part's sort or hash table then fits in memory where the whole
+# would spill to disk (a window over 100 million candidate values took five times as long per
+# row as one over 32 million). Rendered whole, the marks vanish.
+PART = re.compile(r"/\*part:([^*]+)\*/")
 
 
 @dataclass(frozen=True)
@@ -21,7 +30,18 @@ class Step:
     sql: str  # a SELECT (or WITH ... SELECT) producing the output table
 
     def render(self, dialect: Dialect = DUCKDB) -> str:
-        return dialect.create_table(self.output, dialect.render(self.sql))
+        return dialect.create_table(self.output, dialect.render(PART.sub("", self.sql)))
+
+    @property
+    def partable(self) -> bool:
+        return bool(PART.search(self.sql))
+
+    def render_part(self, part: int, parts: int) -> str:
+        """The SQL of one part (DuckDB): part 0 creates the table, the others insert into it."""
+        sql = PART.sub(lambda m: f" AND hash({m.group(1)}) % {parts} = {part}", self.sql)
+        if part == 0:
+            return DUCKDB.create_table(self.output, sql)
+        return f"INSERT INTO {self.output} {sql}"
 
 
 class StepError(RuntimeError):
@@ -40,14 +60,20 @@ def run(
     dialect: Dialect = DUCKDB,
     progress: Callable[[str], None] | None = None,
     timings: dict[str, float] | None = None,
+    parts: int = 1,
 ) -> None:
-    """Run ``steps`` in order on ``con`` (a DuckDB connection, or anything with ``execute``)."""
+    """Run ``steps`` in order on ``con`` (a DuckDB connection, or anything with ``execute``).
+    ``parts``: how many parts the steps marked with ``/*part:KEY*/`` run in (DuckDB only)."""
     for step in steps:
         started = time.perf_counter()
         if progress:
             progress(step.name)
         try:
-            con.execute(step.render(dialect))
+            if parts > 1 and step.partable and dialect is DUCKDB:
+                for part in range(parts):
+                    con.execute(step.render_part(part, parts))
+            else:
+                con.execute(step.render(dialect))
         except Exception as error:  # every engine has its own error classes
             raise StepError(step, error) from error
         if timings is not None:

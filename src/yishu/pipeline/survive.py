@@ -121,7 +121,7 @@ def steps(catalogue: Catalogue) -> list[Step]:
                                       ORDER BY authority_rank, arrived_at DESC, support DESC, value NULLS LAST,
                                                record_id) = 1 AS chosen
             FROM (SELECT *, count(*) OVER (PARTITION BY entity_type, entity_id, attribute, source, value) AS support
-                  FROM candidate)
+                  FROM candidate WHERE true /*part:entity_id*/)
             """,
         ),
         Step(
@@ -130,10 +130,11 @@ def steps(catalogue: Catalogue) -> list[Step]:
             # only the entity attributes with two different values (or a value and none) can conflict:
             # find them in one pass, then compare within them
             """
-            WITH g AS (SELECT entity_type, entity_id, attribute FROM provenance
+            WITH g AS (SELECT entity_type, entity_id, attribute FROM provenance WHERE true /*part:entity_id*/
                        GROUP BY entity_type, entity_id, attribute
                        HAVING min(value) <> max(value) OR (count(value) > 0 AND count(value) < count(*))),
-                 p AS (SELECT p.* FROM provenance p JOIN g USING (entity_type, entity_id, attribute)),
+                 p AS (SELECT p.* FROM provenance p JOIN g USING (entity_type, entity_id, attribute)
+                       WHERE true /*part:p.entity_id*/),
                  c AS (SELECT entity_type, entity_id, attribute, value AS chosen_value, source AS chosen_source,
                               authority_rank AS chosen_rank
                        FROM p WHERE chosen),
@@ -180,13 +181,13 @@ def golden_step(catalogue: Catalogue, entity_type: str, placing: tuple[str, ...]
         f"""
         WITH g AS (
             SELECT e.entity_id, {", ".join(columns)}
-            FROM (SELECT DISTINCT entity_id FROM link WHERE entity_type = {lit(entity_type)}) e
-            LEFT JOIN provenance p ON p.entity_id = e.entity_id AND p.entity_type = {lit(entity_type)} AND p.chosen
+            FROM (SELECT DISTINCT entity_id FROM link WHERE entity_type = {lit(entity_type)} /*part:entity_id*/) e
+            LEFT JOIN (SELECT * FROM provenance WHERE entity_type = {lit(entity_type)} AND chosen /*part:entity_id*/) p
+              ON p.entity_id = e.entity_id
             LEFT JOIN address_register a ON a.address_code = p.value
             GROUP BY e.entity_id)
         SELECT g.*, {code} AS address_code, a.district_code, a.town_code, a.community_code, a.grid_code,
                coalesce(a.grid_code, a.community_code, a.town_code, a.district_code) AS jurisdiction
         FROM g LEFT JOIN address_register a ON a.address_code = {code}
-        ORDER BY g.entity_id
         """,
     )
