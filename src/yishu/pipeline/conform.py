@@ -109,12 +109,6 @@ def deliveries_in_use(rows: list[dict], catalogue: Catalogue,
     return out
 
 
-# The normal form of free text: runs of white space to one space. Cheap enough to apply to every
-# value where it stands (no lookup): addresses and unit numbers are mostly distinct, so a table of
-# their distinct values would be almost as long as the values themselves.
-FREE_TEXT = "regexp_replace({raw}, '\\s+', ' ', 'g')"
-
-
 def normaliser(element: DataElement, raw: str) -> str:
     """The SQL that turns ``raw`` (trimmed, non-empty text) into the element's normal form or NULL."""
     if element.check.normalise:
@@ -129,7 +123,7 @@ def normaliser(element: DataElement, raw: str) -> str:
         cjk = "[\\x{4e00}-\\x{9fff}]"
         return (f"regexp_replace(regexp_replace(regexp_replace({raw}, '\\s+', ' ', 'g'), "
                 f"'({cjk}) ({cjk})', '\\1\\2', 'g'), '({cjk}) ({cjk})', '\\1\\2', 'g')")  # fmt: skip
-    return FREE_TEXT.format(raw=raw)
+    return f"regexp_replace({raw}, '\\s+', ' ', 'g')"
 
 
 def reason(element: DataElement, raw: str) -> str:
@@ -185,14 +179,13 @@ def _groups(elements: list[DataElement], build) -> dict[str, list[str]]:
 def conform_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
     """``gov_value`` from ``gov_raw``: the normal form, the state (ok / empty / invalid) and the reason
     code of every value (precise for the national identifiers: format or check digit).
+
     Each distinct (element, raw) pair is normalised once and joined back: deliveries repeat values
     (every person's ID, name and birth date in several sources; sex and ethnicity almost always).
-    Free text (``FREE_TEXT``) is normalised in place instead. Normalisers are applied bare (they
-    return NULL for NULL): wrapped in ``CASE WHEN raw IS NOT NULL`` DuckDB 1.5 runs the standards
-    macros about 100 times slower."""
+    Normalisers are applied bare (they return NULL for NULL): wrapped in ``CASE WHEN raw IS NOT
+    NULL`` DuckDB 1.5 runs the standards macros about 100 times slower."""
     ids = sorted({element for d in used for _column, element, _attribute in d.mapped})
-    free = [i for i in ids if normaliser(catalogue.elements[i], "raw") == FREE_TEXT.format(raw="raw")]
-    elements = [catalogue.elements[i] for i in ids if i not in free]
+    elements = [catalogue.elements[i] for i in ids]
     parts = [
         f"SELECT element, raw, {expr} AS value FROM distinct_raw WHERE element IN ({', '.join(map(lit, group))})"
         for expr, group in _groups(elements, lambda e: normaliser(e, "raw")).items()
@@ -204,13 +197,8 @@ def conform_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
         if e.check.sql in ("yishu_id_valid", "yishu_uscc_valid")
     ] or ["SELECT CAST(NULL AS VARCHAR) AS element, CAST(NULL AS VARCHAR) AS raw, "
           "CAST(NULL AS VARCHAR) AS reason WHERE 1 = 0"]  # fmt: skip
-    free_in = ", ".join(map(lit, free)) or "NULL"  # (NOT IN (NULL) is never true: guarded below)
-    looked_up = f"element NOT IN ({free_in})" if free else "true"
-    g_looked_up = f"g.element NOT IN ({free_in})" if free else "true"
-    in_place = FREE_TEXT.format(raw="g.raw")
     return f"""
-        WITH distinct_raw AS (SELECT DISTINCT element, raw FROM gov_raw
-                              WHERE raw IS NOT NULL AND {looked_up}),
+        WITH distinct_raw AS (SELECT DISTINCT element, raw FROM gov_raw WHERE raw IS NOT NULL),
              normal AS ({" UNION ALL ".join(parts)}),
              why AS ({" UNION ALL ".join(precise)}),
              judged AS (SELECT n.element, n.raw, n.value,
@@ -220,14 +208,7 @@ def conform_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
                CASE WHEN g.raw IS NULL THEN 'empty' WHEN j.value IS NULL THEN 'invalid' ELSE 'ok' END AS state,
                j.reason
         FROM gov_raw g
-        LEFT JOIN judged j ON j.element = g.element AND j.raw = g.raw
-        WHERE {g_looked_up}
-        UNION ALL
-        SELECT g.*, {in_place} AS value,
-               CASE WHEN g.raw IS NULL THEN 'empty' WHEN {in_place} IS NULL THEN 'invalid' ELSE 'ok' END AS state,
-               CASE WHEN g.raw IS NOT NULL AND {in_place} IS NULL THEN g.element || '.invalid' END AS reason
-        FROM gov_raw g
-        WHERE g.element IN ({free_in})"""
+        LEFT JOIN judged j ON j.element = g.element AND j.raw = g.raw"""
 
 
 def row_select(d: DeliveryInUse, read) -> str:
