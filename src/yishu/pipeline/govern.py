@@ -253,13 +253,9 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         parts = _parts(con, "candidate")
         run(survival[2:], parts)
         _drop(con, "candidate")
-        run(
-            [
-                survive.golden_step(catalogue, et, PLACING_ATTRIBUTE[et])
-                for et in ("person", "organisation", "house")
-            ],
-            parts,
-        )
+        for et in ("person", "organisation", "house"):  # in parts by the entity type's own values
+            run([survive.golden_step(catalogue, et, PLACING_ATTRIBUTE[et])],
+                _parts(con, f"(SELECT 1 FROM provenance WHERE entity_type = '{et}')") if parts > 1 else 1)  # fmt: skip
         run([pipeline_steps.Step("addresses in use", "address",
                                  """SELECT * FROM address_register WHERE address_code IN (
                                         SELECT address_code FROM person UNION SELECT address_code FROM organisation
