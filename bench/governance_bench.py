@@ -6,7 +6,8 @@
 Prints a markdown row for docs/benchmarks.md: persons, source records, ingest and govern seconds,
 records per second, peak resident memory of this process (DuckDB runs in it), and the figures the
 issue asks for (reconciliation, person F1, golden attribute accuracy, address code accuracy), plus
-the time of each pipeline step.
+the time of each pipeline step. While it runs it prints each step as it starts, with the resident
+memory then and the peak so far.
 """
 
 from __future__ import annotations
