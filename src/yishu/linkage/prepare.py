@@ -7,7 +7,6 @@ uses, and fast enough for millions of rows.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import unicodedata
@@ -29,14 +28,6 @@ def pinyin(text: str | None) -> str | None:
     from pypinyin import lazy_pinyin
 
     return None if text is None else "".join(lazy_pinyin(text))
-
-
-def _pinyin_arrow(values):
-    import pyarrow.compute as pc
-
-    unique = pc.unique(values)
-    out = pa.array([pinyin(v) for v in unique.to_pylist()], pa.string())
-    return pc.take(out, pc.index_in(values, value_set=unique))
 
 
 _DIGITS = {
@@ -85,28 +76,9 @@ def address_key(text: str | None) -> str | None:
     return "-".join(str(int(n)) for n in numbers[-3:]) or None
 
 
-def _address_key_arrow(values):
-    import pyarrow.compute as pc
-
-    unique = pc.unique(values)
-    out = pa.array([address_key(v) for v in unique.to_pylist()], pa.string())
-    return pc.take(out, pc.index_in(values, value_set=unique))
-
-
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
-    """The standards macros plus ``yishu_pinyin`` (toneless pinyin, for homophones)."""
+    """The standards macros (pinyin and the address key are Python: ``PYTHON_NORMAL``)."""
     standards_sql.register(con)
-    for name, function in (("yishu_pinyin", _pinyin_arrow), ("yishu_address_key", _address_key_arrow)):
-        with contextlib.suppress(duckdb.InvalidInputException, duckdb.CatalogException):
-            con.remove_function(name)
-        con.create_function(
-            name,
-            function,
-            [duckdb.sqltype("VARCHAR")],
-            duckdb.sqltype("VARCHAR"),
-            type="arrow",
-            null_handling="special",  # both return NULL for some texts (an address without numbers)
-        )
 
 
 def _raw_table(city_dir: Path, source: dict, entity_type: str) -> pa.Table | None:
