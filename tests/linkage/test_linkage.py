@@ -153,3 +153,36 @@ def test_cli_link_and_eval(small_city, tmp_path):
     metrics = json.loads(result.output)
     assert set(metrics) == {"person", "organisation", "house"}
     assert metrics["person"]["with_id"]["f1"] >= 0.99
+
+
+def test_m_from_a_sample_of_ids_and_the_same_pairs_in_any_row_order(small_city, monkeypatch):
+    """Above ``M_PAIRS`` same-ID pairs the m probabilities come from a hash sample of the IDs; the
+    scored pairs depend on the records, not on the order of the rows in the linkage table."""
+    from yishu.linkage import deterministic, probabilistic
+
+    def pairs(shuffled: bool) -> tuple[list, int, int]:
+        con = duckdb.connect()
+        prepare_city(con, small_city)
+        if shuffled:  # the same records in another physical order
+            con.execute(
+                "CREATE OR REPLACE TABLE link_person AS SELECT * FROM link_person ORDER BY md5(record_id)"
+            )
+        deterministic.person_keys(con)
+        table = probabilistic.predict(con)
+        sampled, keyed = con.execute(
+            "SELECT count(m_sample), count(citizen_id) FROM link_person_input"
+        ).fetchall()[0]
+        rows = con.execute(
+            f"SELECT record_id_l, record_id_r, round(match_probability, 12) FROM {table} ORDER BY ALL"
+        ).fetchall()
+        return rows, sampled, keyed
+
+    whole, sampled, keyed = pairs(False)
+    assert sampled == keyed  # a small city: every same-ID pair
+    monkeypatch.setattr(probabilistic, "M_PAIRS", 500)
+    sample, sampled, keyed = pairs(False)
+    assert 0 < sampled < keyed / 2
+    assert sample == pairs(True)[0]
+    # m from a few hundred pairs scores nearly the same pairs at the threshold
+    a, b = {r[:2] for r in whole}, {r[:2] for r in sample}
+    assert len(a & b) / len(a | b) >= 0.97, (len(a), len(b), len(a & b))

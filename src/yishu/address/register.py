@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -48,6 +49,14 @@ class AddressMatch:
 def _short_community(name: str) -> str:
     short = _COMMUNITY_SUFFIX.sub("", name)
     return short if len(short) >= 2 else name
+
+
+@cache
+def _name_forms(name: str) -> tuple[str, ...]:
+    """A division name as texts write it: whole, without its type suffix (黄石港区 -> 黄石港), and a
+    community without 社区 / 村. Cached: a city has a few thousand division names, and matching asks
+    for them millions of times."""
+    return tuple(dict.fromkeys((name, divisions.short_name(name), _short_community(name))))
 
 
 class Place(NamedTuple):
@@ -143,23 +152,24 @@ class AddressRegister:
         r = self.rows[code]
         score = 0
         for name in (r.district, r.town, r.community):
-            if name and (name in t or divisions.short_name(name) in t or _short_community(name) in t):
+            if name and any(form in t for form in _name_forms(name)):
                 score += 1
         return score
 
     def _choose(self, codes: list[str], t: str, level: str, base: float, reasons: list[str]) -> AddressMatch:
         unique = sorted(set(codes))
+        context = {c: self._in_context(c, t) for c in unique}
         if len(unique) > 1:
-            ranked = sorted(unique, key=lambda c: (-self._in_context(c, t), c))
+            ranked = sorted(unique, key=lambda c: (-context[c], c))
             best, second = ranked[0], ranked[1]
-            if self._in_context(best, t) == self._in_context(second, t):
+            if context[best] == context[second]:
                 return AddressMatch(t, None, level, base * 0.4, proposed=True,
                                     reasons=(*reasons, f"{len(unique)} register addresses fit; no division settles it"))  # fmt: skip
             unique = [best]
             reasons = [*reasons, "division names settle between candidates"]
         code = unique[0]
         row = self.rows[code]
-        confidence = min(1.0, base + 0.05 * self._in_context(code, t))
+        confidence = min(1.0, base + 0.05 * context[code])
         return AddressMatch(
             t, code, level, confidence, row.division_code, row.grid_code, reasons=tuple(reasons)
         )

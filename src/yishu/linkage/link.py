@@ -192,7 +192,8 @@ def link(con: duckdb.DuckDBPyConnection, threshold: float = probabilistic.THRESH
             "NULL::VARCHAR AS entity_type, NULL::VARCHAR AS entity_id, NULL::VARCHAR AS method, NULL::VARCHAR AS note, "
             "NULL::DOUBLE AS match_probability, NULL::VARCHAR AS explanation WHERE false"
         )
-    con.execute("CREATE OR REPLACE TABLE link_result AS " + " UNION ALL ".join(outputs))
+    # a view: the governance stage reads it once, into its own ``link`` table
+    con.execute("CREATE OR REPLACE VIEW link_result AS " + " UNION ALL ".join(outputs))
     result.seconds = (datetime.now(UTC) - started).total_seconds()
     con.execute(
         "INSERT INTO link_run VALUES (?, ?, ?)",

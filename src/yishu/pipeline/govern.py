@@ -279,8 +279,8 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
             counts = {}
             for table, order in RELEASE_TABLES.items():
                 counts[table] = builder.add_table(table, con, f"SELECT * FROM {table} ORDER BY {order}")
-            for work_table, stored in ID_STATE.items():
-                builder.add_table(stored, con, f"SELECT * FROM {work_table} ORDER BY ALL")
+            for work_table, stored in ID_STATE.items():  # read whole by the next run: in no order
+                builder.add_table(stored, con, f"SELECT * FROM {work_table}")
             reconciliation = [dict(zip(("delivery_id", "source", "rows_in", "accepted", "quarantined", "exact"), r,
                                        strict=True))
                               for r in con.execute("SELECT * FROM reconciliation ORDER BY delivery_id").fetchall()]  # fmt: skip

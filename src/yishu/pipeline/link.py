@@ -111,7 +111,6 @@ def link(con):
                    l.note, l.match_probability, k.key_state
             FROM link_result l
             JOIN (SELECT DISTINCT record_id, delivery_id FROM gov_row) r USING (record_id)
-            LEFT JOIN ({key_state}) k USING (record_id)
-            ORDER BY l.entity_type, l.entity_id, l.record_id"""
+            LEFT JOIN ({key_state}) k USING (record_id)"""
     )
     return result

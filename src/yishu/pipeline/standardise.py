@@ -13,12 +13,13 @@ of each matched code (district 6, township 9, community 12 and grid 15 digits).
 from __future__ import annotations
 
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 
 from yishu.address import AddressRegister
-from yishu.address.register import AddressMatch
+from yishu.parallel import fork_map
 from yishu.pipeline.conform import ACCEPTED
 from yishu.pipeline.steps import Step
 from yishu.workspace import Workspace
@@ -63,36 +64,35 @@ def match_texts(con, register: AddressRegister | None, processes: int = 1) -> in
         texts = [r[0] for r in con.execute(
             "SELECT text FROM address_text WHERE i > ? AND i <= ? ORDER BY i", [start, start + CHUNK]).fetchall()]  # fmt: skip
         if register is not None:
-            matches = register.match_many(texts, processes)
+            rows = fork_map(partial(_match_row, register), texts, processes)
         else:
-            matches = [AddressMatch(t, None, None, 0.0, proposed=True, reasons=("no address register",))
-                       for t in texts]  # fmt: skip
-        con.register("address_match_arrow", _match_table(texts, matches))
+            rows = [(None, None, 0.0, None, None, "unmatched", "no address register")] * len(texts)
+        con.register("address_match_arrow", _match_table(texts, rows))
         con.execute("INSERT INTO address_match SELECT * FROM address_match_arrow")
         con.unregister("address_match_arrow")
     con.execute("DROP TABLE address_text")
     return total
 
 
-def _match_table(texts: list[str], matches: list[AddressMatch]) -> pa.Table:
-    return pa.table(
-        {
-            "text": pa.array(texts, pa.string()),
-            "address_code": pa.array([m.address_code for m in matches], pa.string()),
-            "level": pa.array([m.level for m in matches], pa.string()),
-            "confidence": pa.array([round(m.confidence, 3) for m in matches], pa.float64()),
-            "division_code": pa.array([m.division_code for m in matches], pa.string()),
-            "grid_code": pa.array([m.grid_code for m in matches], pa.string()),
-            "status": pa.array(
-                [
-                    "matched" if m.address_code and not m.proposed else "proposed" if m.level else "unmatched"
-                    for m in matches
-                ],
-                pa.string(),
-            ),  # fmt: skip
-            "reasons": pa.array(["; ".join(m.reasons) for m in matches], pa.string()),
-        }
-    )
+def _match_row(register: AddressRegister, text: str) -> tuple:
+    """One text's row of ``address_match`` after the text (the columns of ``_match_table``): built
+    in the matching process, so the parent only stacks rows into columns."""
+    m = register.match(text or "")
+    status = "matched" if m.address_code and not m.proposed else "proposed" if m.level else "unmatched"
+    return (m.address_code, m.level, round(m.confidence, 3), m.division_code, m.grid_code, status,
+            "; ".join(m.reasons))  # fmt: skip
+
+
+MATCH_COLUMNS = {"address_code": pa.string(), "level": pa.string(), "confidence": pa.float64(),
+                 "division_code": pa.string(), "grid_code": pa.string(), "status": pa.string(),
+                 "reasons": pa.string()}  # fmt: skip
+
+
+def _match_table(texts: list[str], rows: list[tuple]) -> pa.Table:
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in MATCH_COLUMNS]
+    return pa.table({"text": pa.array(texts, pa.string()),
+                     **{name: pa.array(column, kind) for (name, kind), column in zip(MATCH_COLUMNS.items(), columns,
+                                                                                     strict=True)}})  # fmt: skip
 
 
 def register_table(con, register_file: Path | None, read) -> None:
