@@ -186,3 +186,26 @@ def test_m_from_a_sample_of_ids_and_the_same_pairs_in_any_row_order(small_city, 
     # m from a few hundred pairs scores nearly the same pairs at the threshold
     a, b = {r[:2] for r in whole}, {r[:2] for r in sample}
     assert len(a & b) / len(a | b) >= 0.97, (len(a), len(b), len(a & b))
+
+
+def test_a_linkage_database_from_before_links_again():
+    """A database written by an earlier version kept ``link_result`` as a table and the id tables
+    with primary keys: linking it again replaces the table with the view and keeps the ids."""
+    rows = [_person(1, "公安", _id("37060219800101123"), "王建国", "1980-01-01"),
+            _person(1, "医保", _id("37060219800101123"), "王建國", "19800101"),
+            _person(2, "医保", None, "李四", "1990-02-02")]  # fmt: skip
+    con = duckdb.connect()
+    con.execute("CREATE TABLE link_registry (entity_type VARCHAR, key VARCHAR, entity_id VARCHAR, run_id INTEGER, "
+                "PRIMARY KEY (entity_type, key))")  # fmt: skip
+    prepare_rows(con, "person", rows)
+    link(con)
+    first = dict(con.execute("SELECT record_id, entity_id FROM link_result").fetchall())
+    con.execute("CREATE TABLE old_result AS SELECT * FROM link_result")
+    con.execute("DROP VIEW link_result")
+    con.execute("ALTER TABLE old_result RENAME TO link_result")
+    link(con)
+    kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+    assert kinds["link_result"] == "VIEW"
+    assert dict(con.execute("SELECT record_id, entity_id FROM link_result").fetchall()) == first
+    assert first["公安#1"] == first["医保#1"] != first["医保#2"]
+    assert con.execute("SELECT count(*), count(DISTINCT key) FROM link_registry").fetchall() == [(1, 1)]

@@ -112,8 +112,7 @@ def assign(con: duckdb.DuckDBPyConnection, entity_type: str, clusters: str, run_
 
 def _replace(con, table: str, key: str, rows: str, params: list) -> None:
     """Upsert ``rows`` into ``table`` by entity type and ``key``: the rows of the same keys are
-    deleted, then the new ones inserted (an upsert through an index on millions of keys cost more
-    than this linkage it records)."""
+    deleted, then the new ones inserted (the tables have no index: see ``SCHEMA``)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_new AS {rows}", params)
     if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0]:
         con.execute(

@@ -192,7 +192,13 @@ def link(con: duckdb.DuckDBPyConnection, threshold: float = probabilistic.THRESH
             "NULL::VARCHAR AS entity_type, NULL::VARCHAR AS entity_id, NULL::VARCHAR AS method, NULL::VARCHAR AS note, "
             "NULL::DOUBLE AS match_probability, NULL::VARCHAR AS explanation WHERE false"
         )
-    # a view: the governance stage reads it once, into its own ``link`` table
+    # a view: the governance stage reads it once, into its own ``link`` table (a linkage database
+    # from before kept it as a table: replaced)
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = 'link_result'"
+    ).fetchall()
+    if kind and kind[0][0] != "VIEW":
+        con.execute("DROP TABLE link_result")
     con.execute("CREATE OR REPLACE VIEW link_result AS " + " UNION ALL ".join(outputs))
     result.seconds = (datetime.now(UTC) - started).total_seconds()
     con.execute(

@@ -89,10 +89,11 @@ MATCH_COLUMNS = {"address_code": pa.string(), "level": pa.string(), "confidence"
 
 
 def _match_table(texts: list[str], rows: list[tuple]) -> pa.Table:
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in MATCH_COLUMNS]
-    return pa.table({"text": pa.array(texts, pa.string()),
-                     **{name: pa.array(column, kind) for (name, kind), column in zip(MATCH_COLUMNS.items(), columns,
-                                                                                     strict=True)}})  # fmt: skip
+    columns = zip(*rows, strict=True) if rows else ([] for _ in MATCH_COLUMNS)
+    table = {"text": pa.array(texts, pa.string())}
+    for (name, kind), column in zip(MATCH_COLUMNS.items(), columns, strict=True):
+        table[name] = pa.array(column, kind)
+    return pa.table(table)
 
 
 def register_table(con, register_file: Path | None, read) -> None:
