@@ -316,7 +316,10 @@ def test_every_step_renders_as_spark_sql(governed):
         conform.steps(used, catalogue, DUCKDB.read_parquet)
         + [conform.RECONCILE]
         + standardise.STEPS
-        + [link.RECORD_CODE, *(link.raw_step(t) for t in ("person", "organisation", "house"))]
+        + [
+            link.RECORD_CODE,
+            *(link.raw_step(t, used, DUCKDB.read_parquet) for t in ("person", "organisation", "house")),
+        ]
         + survive.steps(catalogue)
         + [
             survive.golden_step(catalogue, t, PLACING_ATTRIBUTE[t])
@@ -331,7 +334,8 @@ def test_every_step_renders_as_spark_sql(governed):
         assert "read_parquet(" not in spark
         assert "/*part:" not in spark
         # the DuckDB rendering is the step as written, without the marks of its parts
-        assert step.render(DUCKDB) == f"CREATE OR REPLACE TABLE {step.output} AS {PART.sub('', step.sql)}"
+        kind = "VIEW" if step.view else "TABLE"
+        assert step.render(DUCKDB) == f"CREATE OR REPLACE {kind} {step.output} AS {PART.sub('', step.sql)}"
 
 
 def test_conform_flags_invalid_values_with_reasons(tmp_path):

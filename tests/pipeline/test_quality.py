@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from yishu import charts
 from yishu.cli import app
 from yishu.cli.quality import render_html
+from yishu.pipeline.keys import ROW_SPAN
 from yishu.pipeline.quality import (
     DIMENSIONS,
     SPARK,
@@ -90,42 +91,69 @@ CONFLICTS = [  # entity_id, attribute, chosen_value, chosen_source, other_value,
 
 
 def build(con: duckdb.DuckDBPyConnection) -> None:
+    """The working tables of a governance run (keyed as ``yishu.pipeline.keys`` says) from the rows above."""
+    sid = {s: i for i, s in enumerate(sorted({d[1] for d in DELIVERIES}), start=1)}
     con.execute(
-        "CREATE TABLE gov_delivery (delivery_id BIGINT, source VARCHAR, arrived_at TIMESTAMPTZ, rows_in BIGINT,"
-        " accepted BIGINT, quarantined BIGINT, update_cycle VARCHAR)"
-    )
-    con.executemany("INSERT INTO gov_delivery VALUES (?, ?, CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?)", DELIVERIES)
-    con.execute(
-        "CREATE TABLE gov_value (delivery_id BIGINT, source VARCHAR, row_number BIGINT, record_id VARCHAR,"
-        " entity_type VARCHAR, attribute VARCHAR, element VARCHAR, column_name VARCHAR, raw VARCHAR,"
-        " value VARCHAR, state VARCHAR, reason VARCHAR)"
+        "CREATE TABLE gov_delivery (delivery_id BIGINT, sid INTEGER, source VARCHAR, arrived_at TIMESTAMPTZ,"
+        " rows_in BIGINT, accepted BIGINT, quarantined BIGINT, update_cycle VARCHAR)"
     )
     con.executemany(
-        "INSERT INTO gov_value VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(d, s, int(r[1]), r, et, at, el, el, v, v, st, rs) for r, d, s, et, at, el, v, st, rs in VALUES],
+        "INSERT INTO gov_delivery VALUES (?, ?, ?, CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?)",
+        [(d[0], sid[d[1]], *d[1:]) for d in DELIVERIES],
     )
+    fields = {}  # (delivery, attribute, element) -> field
+    for _r, d, s, et, at, el, *_rest in VALUES:
+        fields.setdefault((d, s, et, at, el), len(fields) + 1)
     con.execute(
-        "CREATE TABLE record_jurisdiction (record_id VARCHAR, district_code VARCHAR, town_code VARCHAR,"
+        "CREATE TABLE gov_field (field INTEGER, delivery_id BIGINT, sid INTEGER, source VARCHAR, entity_type VARCHAR,"
+        " attribute VARCHAR, element VARCHAR, column_name VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO gov_field VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(f, d, sid[s], s, et, at, el, el) for (d, s, et, at, el), f in fields.items()],
+    )
+    attributes = sorted({v[4] for v in VALUES if v[4]} | {p[1] for p in PROVENANCE})
+    aid = {a: i for i, a in enumerate(attributes, start=1)}
+    con.execute("CREATE TABLE gov_attribute (aid INTEGER, attribute VARCHAR, entity_type VARCHAR)")
+    con.executemany("INSERT INTO gov_attribute VALUES (?, ?, 'person')", [(i, a) for a, i in aid.items()])
+    delivery_of = {v[0]: v[1] for v in VALUES}
+    rid = {r: d * ROW_SPAN + int(r[1]) for r, d in delivery_of.items()}
+    con.execute(
+        "CREATE TABLE gov_value (rid BIGINT, field INTEGER, raw VARCHAR, value VARCHAR, reason VARCHAR)"
+    )
+    con.executemany(  # an invalid value was delivered (raw) and has no normal form
+        "INSERT INTO gov_value VALUES (?, ?, ?, ?, ?)",
+        [(rid[r], fields[(d, s, et, at, el)], None if st == "empty" else v or "?", v, rs)
+         for r, d, s, et, at, el, v, st, rs in VALUES],
+    )  # fmt: skip
+    con.execute(
+        "CREATE TABLE record_jurisdiction (rid BIGINT, district_code VARCHAR, town_code VARCHAR,"
         " community_code VARCHAR, grid_code VARCHAR)"
     )
-    records = sorted({v[0] for v in VALUES})
     con.executemany(
         "INSERT INTO record_jurisdiction VALUES (?, ?, ?, ?, ?)",
-        [(r, *((g[:6], g[:9], g[:12], g) if (g := JURISDICTION.get(r)) else (None,) * 4)) for r in records],
+        [
+            (rid[r], *((g[:6], g[:9], g[:12], g) if (g := JURISDICTION.get(r)) else (None,) * 4))
+            for r in sorted(rid)
+        ],
     )
+    eno = {e: i for i, e in enumerate(sorted({p[0] for p in PROVENANCE}), start=1)}
     con.execute(
-        "CREATE TABLE provenance (entity_type VARCHAR, entity_id VARCHAR, attribute VARCHAR, value VARCHAR,"
-        " source VARCHAR, delivery_id BIGINT, row_number BIGINT, record_id VARCHAR, arrived_at TIMESTAMPTZ,"
-        " authority_rank INTEGER, chosen BOOLEAN)"
+        "CREATE TABLE provenance (eno BIGINT, aid INTEGER, value VARCHAR, rid BIGINT, rank INTEGER, sid INTEGER,"
+        " chosen BOOLEAN)"
     )
     con.executemany(
-        "INSERT INTO provenance VALUES ('person', ?, ?, ?, ?, NULL, NULL, ?, NULL, 0, ?)", PROVENANCE
+        "INSERT INTO provenance VALUES (?, ?, ?, ?, 0, ?, ?)",
+        [(eno[e], aid[a], v, rid[r], sid[s], c) for e, a, v, s, r, c in PROVENANCE],
     )
     con.execute(
-        "CREATE TABLE conflict (entity_type VARCHAR, entity_id VARCHAR, attribute VARCHAR, chosen_value VARCHAR,"
-        " chosen_source VARCHAR, other_value VARCHAR, other_source VARCHAR, severity DOUBLE)"
+        "CREATE TABLE conflict (eno BIGINT, aid INTEGER, chosen_value VARCHAR, chosen_sid INTEGER,"
+        " other_value VARCHAR, other_sid INTEGER, severity DOUBLE)"
     )
-    con.executemany("INSERT INTO conflict VALUES ('person', ?, ?, ?, ?, ?, ?, 1.0)", CONFLICTS)
+    con.executemany(
+        "INSERT INTO conflict VALUES (?, ?, ?, ?, ?, ?, 1.0)",
+        [(eno[e], aid[a], cv, sid[cs], ov, sid[os]) for e, a, cv, cs, ov, os in CONFLICTS],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -252,8 +280,9 @@ def _release(tmp_path, con):
     b.add_table(
         "quarantine",
         con,
-        "SELECT delivery_id, source, row_number, column_name, attribute, reason,"
-        " NULL AS detail, raw FROM gov_value WHERE state = 'invalid'",
+        "SELECT f.delivery_id, f.source, v.rid % 4294967296 AS row_number, f.column_name, f.attribute, v.reason,"
+        " NULL AS detail, v.raw FROM gov_value v JOIN gov_field f USING (field)"
+        " WHERE v.raw IS NOT NULL AND v.value IS NULL",
     )
     b.commit()
     return ws

@@ -9,13 +9,15 @@ from yishu.pipeline import standardise
 
 
 def _values(con, texts: list[str], quarantined: set[int]) -> None:
-    con.execute("CREATE TABLE gov_value (record_id VARCHAR, element VARCHAR, state VARCHAR, raw VARCHAR)")
-    con.execute("CREATE TABLE gov_row (record_id VARCHAR, quarantine VARCHAR)")
+    con.execute("CREATE TABLE gov_field (field INTEGER, element VARCHAR)")
+    con.execute("INSERT INTO gov_field VALUES (1, 'address'), (2, 'phone')")
+    con.execute("CREATE TABLE gov_value (rid BIGINT, field INTEGER, raw VARCHAR, value VARCHAR)")
+    con.execute("CREATE TABLE gov_row (rid BIGINT, quarantine VARCHAR)")
     for i, text in enumerate(texts):
-        con.execute("INSERT INTO gov_value VALUES (?, 'address', 'ok', ?)", [f"s#{i}", text])
         con.execute(
-            "INSERT INTO gov_row VALUES (?, ?)", [f"s#{i}", "duplicate_row" if i in quarantined else None]
+            "INSERT INTO gov_value VALUES (?, 1, ?, ?), (?, 2, '火星路1号', '火星路1号')", [i, text, text, i]
         )
+        con.execute("INSERT INTO gov_row VALUES (?, ?)", [i, "duplicate_row" if i in quarantined else None])
 
 
 def test_texts_are_matched_once_in_chunks(small_city, monkeypatch):
@@ -33,6 +35,7 @@ def test_texts_are_matched_once_in_chunks(small_city, monkeypatch):
     assert got == chunked.execute("SELECT * FROM address_match ORDER BY text").fetchall()
     by_text = {r[0]: r for r in got}
     assert "只在隔离行里的地址" not in by_text  # a quarantined row's address is not matched
+    assert "火星路1号" not in by_text  # nor a value of another element
     assert by_text["火星路999号"][1] is None and by_text["火星路999号"][6] == "unmatched"
     matched = [t for t in known if by_text[t][6] == "matched"]
     assert len(matched) >= 0.9 * len(known)

@@ -2,15 +2,22 @@
 standards layer, and judged; rows that cannot be used quarantined with their reasons.
 
 Input: the landed Parquet of each delivery in use (``ingest``) and the catalogue resource of its
-source (column -> data element -> standards macro -> entity attribute). Output tables:
+source (column -> data element -> standards macro -> entity attribute). Output tables (integer keys
+as in ``keys``):
 
-``gov_value``    one row per delivered value of a mapped column: delivery_id, source, row_number,
-                 record_id, entity_type, attribute, element, column_name, raw, value (normal form,
-                 NULL when empty or invalid), state (ok / empty / invalid), reason (stable code).
-``gov_row``      one row per landed row: delivery_id, source, row_number, record_id, quarantine
-                 (NULL when accepted, else the reason code), detail.
-``gov_delivery`` per delivery in use: delivery_id, source, arrived_at, rows_in, accepted,
-                 quarantined, update_cycle.
+``gov_field``    one row per mapped column of a delivery in use (built here, in Python): field,
+                 delivery_id, sid, source, entity_type, attribute, element, column_name, identity (the
+                 column identifies the entity), authority_rank (of the source for the attribute; 100
+                 when the authority map does not list it).
+``gov_value``    one row per delivered value of a mapped column: rid, field, raw (trimmed, NULL when
+                 empty), value (the normal form; NULL when empty or invalid), reason (the stable code
+                 of an invalid value). A value is empty when ``raw IS NULL``, ok when ``value IS NOT
+                 NULL``, invalid otherwise.
+``gov_row``      one row per landed row: rid, delivery_id, quarantine (NULL when accepted, else the
+                 reason code), detail.
+``gov_delivery`` per delivery in use: delivery_id, sid, source, prefix (of its record ids), event,
+                 arrived_at, arrival (1 for the latest arrival), rows_in, accepted, quarantined,
+                 update_cycle.
 ``quarantine``   rows and values that could not be used (the release table; see ``schema``).
 
 Which deliveries are in use: a source's latest delivery is its current full snapshot; sources whose
@@ -30,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yishu.catalogue.model import Catalogue, DataElement, Resource
+from yishu.pipeline import keys
 from yishu.pipeline.steps import Step
 from yishu.standards.sql import lit
 
@@ -42,7 +50,9 @@ IDENTITY = {
 IDENTITY_ELEMENTS = ("entity_id",)  # event sources name the entity they speak of
 # ``gov_value v`` of an accepted row. (NOT IN the few quarantined rows: four times faster in DuckDB
 # than joining every value to ``gov_row``, which builds a hash table of every row.)
-ACCEPTED = "v.record_id NOT IN (SELECT record_id FROM gov_row WHERE quarantine IS NOT NULL)"
+ACCEPTED = "v.rid NOT IN (SELECT rid FROM gov_row WHERE quarantine IS NOT NULL)"
+UNRANKED = 100  # the authority rank of a source the authority map does not list for the attribute
+ROW_KEY = keys.rid("_delivery_id", "_row_number")  # the record key of a landed row
 
 
 @dataclass(frozen=True)
@@ -138,32 +148,87 @@ def reason(element: DataElement, raw: str) -> str:
     return lit(f"{element.id}.invalid")
 
 
-def _record_id(d: DeliveryInUse) -> str:
-    if d.event:
-        return f"{lit(d.source + '#' + str(d.delivery_id) + '.')} || CAST(_row_number AS VARCHAR)"
-    return f"{lit(d.source + '#')} || CAST(_row_number AS VARCHAR)"
+@dataclass(frozen=True)
+class FieldInUse:
+    """A mapped column of a delivery in use: one row of ``gov_field``."""
+
+    field: int
+    delivery: DeliveryInUse
+    column: str
+    element: str
+    attribute: str | None
+    identity: bool  # the column identifies the entity (``IDENTITY``, ``IDENTITY_ELEMENTS``)
+    authority_rank: int
+
+
+def fields(used: list[DeliveryInUse], catalogue: Catalogue) -> list[FieldInUse]:
+    """Every mapped column of the deliveries in use, numbered in the order of ``used``."""
+    out = []
+    for d in used:
+        if d.resource is None:
+            continue
+        for column, element, attribute in d.mapped:
+            ranked = catalogue.authority.get(attribute, []) if attribute else []
+            identity = attribute in IDENTITY.get(d.resource.entity_type, ()) or element in IDENTITY_ELEMENTS
+            out.append(FieldInUse(len(out) + 1, d, column, element, attribute, identity,
+                                  ranked.index(d.source) if d.source in ranked else UNRANKED))  # fmt: skip
+    return out
+
+
+def field_table(used: list[DeliveryInUse], catalogue: Catalogue):
+    """``gov_field`` as a pyarrow table."""
+    import pyarrow as pa
+
+    sid = _source_ids(used)
+    fs = fields(used, catalogue)
+    return pa.table(
+        {
+            "field": pa.array([f.field for f in fs], pa.int32()),
+            "delivery_id": pa.array([f.delivery.delivery_id for f in fs], pa.int64()),
+            "sid": pa.array([sid[f.delivery.source] for f in fs], pa.int32()),
+            "source": pa.array([f.delivery.source for f in fs], pa.string()),
+            "entity_type": pa.array([f.delivery.resource.entity_type for f in fs], pa.string()),
+            "attribute": pa.array([f.attribute for f in fs], pa.string()),
+            "element": pa.array([f.element for f in fs], pa.string()),
+            "column_name": pa.array([f.column for f in fs], pa.string()),
+            "identity": pa.array([f.identity for f in fs], pa.bool_()),
+            "authority_rank": pa.array([f.authority_rank for f in fs], pa.int32()),
+        }
+    )
+
+
+def _source_ids(used: list[DeliveryInUse]) -> dict[str, int]:
+    return {source: i for i, source in enumerate(sorted({d.source for d in used}), start=1)}
+
+
+def _prefix(d: DeliveryInUse) -> str:
+    """What a record id of the delivery starts with; the row number follows."""
+    return f"{d.source}#{d.delivery_id}." if d.event else f"{d.source}#"
 
 
 def _quote(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def value_select(d: DeliveryInUse, catalogue: Catalogue, read) -> str | None:
-    """One delivery's mapped values in long form, raw (the part of ``gov_raw`` it contributes).
-    One scan of the landed file: each row's values are unnested from a list (a SELECT per column
-    read the file once per column and built the record id once per value: 20% slower at 1M persons)."""
-    if d.resource is None or not d.mapped:
-        return None
-    values = ", ".join(
-        f"struct_pack(attribute := {lit(attribute) if attribute else 'CAST(NULL AS VARCHAR)'}, "
-        f"element := {lit(element)}, column_name := {lit(column)}, raw := nullif(trim({_quote(column)}), ''))"
-        for column, element, attribute in d.mapped
+def _raw(column: str) -> str:
+    """A delivered cell as ``gov_value.raw``: trimmed, NULL when empty."""
+    return f"nullif(trim({_quote(column)}), '')"
+
+
+def plain(element: DataElement) -> bool:
+    """Elements normalised in place (whitespace only, which never fails): cheaper than looking up
+    each distinct value, and most of them are addresses, which rarely repeat."""
+    return normaliser(element, "x") == r"regexp_replace(x, '\s+', ' ', 'g')"
+
+
+def _values_select(d: DeliveryInUse, fs: list[FieldInUse], read) -> str:
+    """The values of some mapped columns of one delivery in long form: rid, field, raw. One scan of
+    the landed file, each row's values unnested from a list."""
+    items = ", ".join(
+        f"struct_pack(field := CAST({f.field} AS INTEGER), raw := {_raw(f.column)})" for f in fs
     )
-    return f"""SELECT delivery_id, {lit(d.source)} AS source, row_number, record_id,
-                      {lit(d.resource.entity_type)} AS entity_type, v.attribute, v.element, v.column_name, v.raw
-               FROM (SELECT _delivery_id AS delivery_id, _row_number AS row_number, {_record_id(d)} AS record_id,
-                            unnest([{values}]) AS v
-                     FROM {read(d.landed_path)})"""
+    return (f"SELECT {ROW_KEY} AS rid, v.field, v.raw FROM (SELECT _delivery_id, _row_number, unnest([{items}]) AS v "
+            f"FROM {read(d.landed_path)})")  # fmt: skip
 
 
 def _groups(elements: list[DataElement], build) -> dict[str, list[str]]:
@@ -176,16 +241,14 @@ def _groups(elements: list[DataElement], build) -> dict[str, list[str]]:
     return groups
 
 
-def conform_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
-    """``gov_value`` from ``gov_raw``: the normal form, the state (ok / empty / invalid) and the reason
-    code of every value (precise for the national identifiers: format or check digit).
-
-    Each distinct (element, raw) pair is normalised once and joined back: deliveries repeat values
-    (every person's ID, name and birth date in several sources; sex and ethnicity almost always).
-    Normalisers are applied bare (they return NULL for NULL): wrapped in ``CASE WHEN raw IS NOT
-    NULL`` DuckDB 1.5 runs the standards macros about 100 times slower."""
-    ids = sorted({element for d in used for _column, element, _attribute in d.mapped})
-    elements = [catalogue.elements[i] for i in ids]
+def normal_select(fs: list[FieldInUse], catalogue: Catalogue) -> str:
+    """``gov_normal``: the normal form and reason code of each distinct (element, raw) of the
+    columns normalised by lookup (reasons precise for the national identifiers: format or check
+    digit). Deliveries repeat values (every person's ID, name and birth date in several sources; sex
+    and ethnicity almost always): each is normalised once. Normalisers are applied bare (they return
+    NULL for NULL): wrapped in ``CASE WHEN raw IS NOT NULL`` DuckDB 1.5 runs the standards macros
+    about 100 times slower."""
+    elements = [catalogue.elements[i] for i in sorted({f.element for f in fs})]
     parts = [
         f"SELECT element, raw, {expr} AS value FROM distinct_raw WHERE element IN ({', '.join(map(lit, group))})"
         for expr, group in _groups(elements, lambda e: normaliser(e, "raw")).items()
@@ -198,41 +261,59 @@ def conform_select(used: list[DeliveryInUse], catalogue: Catalogue) -> str:
     ] or ["SELECT CAST(NULL AS VARCHAR) AS element, CAST(NULL AS VARCHAR) AS raw, "
           "CAST(NULL AS VARCHAR) AS reason WHERE 1 = 0"]  # fmt: skip
     return f"""
-        WITH distinct_raw AS (SELECT DISTINCT element, raw FROM gov_raw WHERE raw IS NOT NULL),
+        WITH distinct_raw AS (SELECT DISTINCT f.element, r.raw FROM gov_raw_lookup r JOIN gov_field f USING (field)
+                              WHERE r.raw IS NOT NULL),
              normal AS ({" UNION ALL ".join(parts)}),
-             why AS ({" UNION ALL ".join(precise)}),
-             judged AS (SELECT n.element, n.raw, n.value,
-                               CASE WHEN n.value IS NULL THEN coalesce(w.reason, n.element || '.invalid') END AS reason
-                        FROM normal n LEFT JOIN why w ON w.element = n.element AND w.raw = n.raw)
-        SELECT g.*, j.value,
-               CASE WHEN g.raw IS NULL THEN 'empty' WHEN j.value IS NULL THEN 'invalid' ELSE 'ok' END AS state,
-               j.reason
-        FROM gov_raw g
-        LEFT JOIN judged j ON j.element = g.element AND j.raw = g.raw"""
+             why AS ({" UNION ALL ".join(precise)})
+        SELECT n.element, n.raw, n.value,
+               CASE WHEN n.value IS NULL THEN coalesce(w.reason, n.element || '.invalid') END AS reason
+        FROM normal n LEFT JOIN why w ON w.element = n.element AND w.raw = n.raw"""
 
 
-def row_select(d: DeliveryInUse, read) -> str:
-    """One delivery's rows with a content hash (for duplicates)."""
+VALUE_SELECT = """
+    SELECT rid, field, raw, regexp_replace(raw, '\\s+', ' ', 'g') AS value, CAST(NULL AS VARCHAR) AS reason
+    FROM gov_raw_plain
+    UNION ALL
+    SELECT r.rid, r.field, r.raw, n.value, n.reason
+    FROM gov_raw_lookup r JOIN gov_field f USING (field)
+    LEFT JOIN gov_normal n ON n.element = f.element AND n.raw = r.raw"""
+
+
+def _row_select(d: DeliveryInUse, fs: list[FieldInUse], read) -> str:
+    """One delivery's rows: a content hash (for duplicates) and whether any mapped column, and any
+    identifying column, holds a value."""
     cols = ", ".join(f"coalesce({_quote(c)}, '')" for c in d.columns) or "''"
-    return (f"SELECT _delivery_id AS delivery_id, {lit(d.source)} AS source, _row_number AS row_number, "
-            f"{_record_id(d)} AS record_id, {lit(d.resource.entity_type if d.resource else '')} AS entity_type, "
-            f"md5(concat_ws(chr(31), {cols})) AS content FROM {read(d.landed_path)}")  # fmt: skip
+    present = [f"{_raw(f.column)} IS NOT NULL" for f in fs]
+    identifying = [f"{_raw(f.column)} IS NOT NULL" for f in fs if f.identity]
+    return (f"SELECT {ROW_KEY} AS rid, _delivery_id AS delivery_id, _row_number AS row_number, "
+            f"{'true' if d.resource is None else 'false'} AS unknown_source, "
+            f"md5(concat_ws(chr(31), {cols})) AS content, {' OR '.join(present) or 'false'} AS has_any, "
+            f"{' OR '.join(identifying) or 'false'} AS has_identity FROM {read(d.landed_path)}")  # fmt: skip
+
+
+EMPTY_VALUES = ("SELECT CAST(NULL AS BIGINT) AS rid, CAST(NULL AS INTEGER) AS field, CAST(NULL AS VARCHAR) AS raw "
+                "WHERE 1 = 0")  # fmt: skip
 
 
 def steps(used: list[DeliveryInUse], catalogue: Catalogue, read) -> list[Step]:
-    """The conform steps over the deliveries in use. ``read(path)`` is the dialect's Parquet reader."""
-    values = [s for d in used if (s := value_select(d, catalogue, read))]
-    rows = [row_select(d, read) for d in used]
-    empty_values = ("SELECT CAST(NULL AS BIGINT) AS delivery_id, CAST(NULL AS VARCHAR) AS source, "
-                    "CAST(NULL AS BIGINT) AS row_number, CAST(NULL AS VARCHAR) AS record_id, "
-                    "CAST(NULL AS VARCHAR) AS entity_type, CAST(NULL AS VARCHAR) AS attribute, "
-                    "CAST(NULL AS VARCHAR) AS element, CAST(NULL AS VARCHAR) AS column_name, "
-                    "CAST(NULL AS VARCHAR) AS raw WHERE 1 = 0")  # fmt: skip
-    identity = " OR ".join(
-        f"(v.entity_type = {lit(t)} AND v.attribute IN ({', '.join(lit(a) for a in attrs)}))"
-        for t, attrs in IDENTITY.items()
-    )
-    no_resource = [lit(d.source) for d in used if d.resource is None]
+    """The conform steps over the deliveries in use. ``read(path)`` is the dialect's Parquet reader.
+    ``gov_field`` and ``gov_delivery_in`` (``field_table``, ``delivery_table``) must exist."""
+    fs = fields(used, catalogue)
+    by_delivery: dict[int, list[FieldInUse]] = {}
+    for f in fs:
+        by_delivery.setdefault(f.delivery.delivery_id, []).append(f)
+
+    def values(normalised_in_place: bool) -> str:
+        selects = []
+        for d in used:
+            chosen = [f for f in by_delivery.get(d.delivery_id, [])
+                      if plain(catalogue.elements[f.element]) == normalised_in_place]  # fmt: skip
+            if chosen:
+                selects.append(_values_select(d, chosen, read))
+        return " UNION ALL ".join(selects) or EMPTY_VALUES
+
+    lookup = [f for f in fs if not plain(catalogue.elements[f.element])]
+    rows = [_row_select(d, by_delivery.get(d.delivery_id, []), read) for d in used]
     ingest_bad = [
         f"SELECT _delivery_id AS delivery_id, {lit(d.source)} AS source, _row_number AS row_number, "
         f"CAST(NULL AS VARCHAR) AS column_name, CAST(NULL AS VARCHAR) AS attribute, "
@@ -243,43 +324,40 @@ def steps(used: list[DeliveryInUse], catalogue: Catalogue, read) -> list[Step]:
         if d.quarantine_path.is_file()
     ]
     return [
-        Step("landed values", "gov_raw", " UNION ALL ".join(values) if values else empty_values),
-        Step("conform values", "gov_value", conform_select(used, catalogue)),
-        Step(
-            "row identity",
-            "gov_row_identity",
-            f"""SELECT v.record_id, max(CASE WHEN {identity} OR v.element IN ({", ".join(map(lit, IDENTITY_ELEMENTS))})
-                                             THEN CASE WHEN v.raw IS NOT NULL THEN 1 ELSE 0 END END) AS has_identity,
-                       max(CASE WHEN v.raw IS NOT NULL THEN 1 ELSE 0 END) AS has_any
-                FROM gov_value v GROUP BY v.record_id""",
-        ),
+        # the landed values are read where they are, twice (distinct values, then joined back): cheaper
+        # than writing them once more in a table of their own
+        Step("landed values normalised in place", "gov_raw_plain", values(True), view=True),
+        Step("landed values normalised by lookup", "gov_raw_lookup", values(False), view=True),
+        Step("normal forms", "gov_normal", normal_select(lookup, catalogue)),
+        Step("conform values", "gov_value", VALUE_SELECT),
         Step(
             "quarantine rows",
             "gov_row",
             f"""WITH r AS ({" UNION ALL ".join(rows)}),
                      d AS (SELECT *, min(row_number) OVER (PARTITION BY delivery_id, content) AS first_row FROM r)
-                SELECT d.delivery_id, d.source, d.row_number, d.record_id, d.entity_type,
-                       CASE WHEN d.source IN ({", ".join(no_resource) or "NULL"}) THEN 'source.not_in_catalogue'
-                            WHEN d.first_row < d.row_number THEN 'duplicate_row'
-                            WHEN coalesce(i.has_any, 0) = 0 THEN 'empty_row'
-                            WHEN coalesce(i.has_identity, 0) = 0 THEN 'no_identity' END AS quarantine,
-                       CASE WHEN d.first_row < d.row_number THEN 'same content as row ' || CAST(d.first_row AS VARCHAR)
-                            WHEN d.source IN ({", ".join(no_resource) or "NULL"}) THEN 'no catalogue resource for this source'
-                            WHEN coalesce(i.has_any, 0) = 0 THEN 'no value in any catalogued column'
-                            WHEN coalesce(i.has_identity, 0) = 0 THEN 'no value in any identifying column' END AS detail
-                FROM d LEFT JOIN gov_row_identity i USING (record_id)""",
+                SELECT rid, delivery_id,
+                       CASE WHEN unknown_source THEN 'source.not_in_catalogue'
+                            WHEN first_row < row_number THEN 'duplicate_row'
+                            WHEN NOT has_any THEN 'empty_row'
+                            WHEN NOT has_identity THEN 'no_identity' END AS quarantine,
+                       CASE WHEN first_row < row_number THEN 'same content as row ' || CAST(first_row AS VARCHAR)
+                            WHEN unknown_source THEN 'no catalogue resource for this source'
+                            WHEN NOT has_any THEN 'no value in any catalogued column'
+                            WHEN NOT has_identity THEN 'no value in any identifying column' END AS detail
+                FROM d""",
         ),
         Step(
             "quarantine",
             "quarantine",
             " UNION ALL ".join(
                 [
-                    "SELECT delivery_id, source, row_number, CAST(NULL AS VARCHAR) AS column_name, "
-                    "CAST(NULL AS VARCHAR) AS attribute, quarantine AS reason, detail, CAST(NULL AS VARCHAR) AS raw "
-                    "FROM gov_row WHERE quarantine IS NOT NULL",
-                    "SELECT v.delivery_id, v.source, v.row_number, v.column_name, v.attribute, v.reason, "
+                    f"SELECT r.delivery_id, d.source, {keys.row_of('r.rid')} AS row_number, "
+                    "CAST(NULL AS VARCHAR) AS column_name, CAST(NULL AS VARCHAR) AS attribute, r.quarantine AS reason, "
+                    "r.detail, CAST(NULL AS VARCHAR) AS raw "
+                    "FROM gov_row r JOIN gov_delivery_in d USING (delivery_id) WHERE r.quarantine IS NOT NULL",
+                    f"SELECT f.delivery_id, f.source, {keys.row_of('v.rid')}, f.column_name, f.attribute, v.reason, "
                     "'value rejected; the row goes on without it', v.raw "
-                    "FROM gov_value v WHERE v.state = 'invalid'",
+                    "FROM gov_value v JOIN gov_field f USING (field) WHERE v.raw IS NOT NULL AND v.value IS NULL",
                     *ingest_bad,
                 ]
             ),
@@ -288,13 +366,17 @@ def steps(used: list[DeliveryInUse], catalogue: Catalogue, read) -> list[Step]:
 
 
 def delivery_table(used: list[DeliveryInUse]):
-    """``gov_delivery`` rows as a pyarrow table (accepted and quarantined are filled by SQL later)."""
+    """``gov_delivery_in`` as a pyarrow table (``RECONCILE`` adds what SQL counts)."""
     import pyarrow as pa
 
+    sid = _source_ids(used)
     return pa.table(
         {
             "delivery_id": pa.array([d.delivery_id for d in used], pa.int64()),
+            "sid": pa.array([sid[d.source] for d in used], pa.int32()),
             "source": pa.array([d.source for d in used], pa.string()),
+            "prefix": pa.array([_prefix(d) for d in used], pa.string()),
+            "event": pa.array([d.event for d in used], pa.bool_()),
             "arrived_at": pa.array([d.arrived_at for d in used], pa.string()),
             "rows_in": pa.array([d.rows_in for d in used], pa.int64()),
             "ingest_quarantined": pa.array([d.rows_quarantined for d in used], pa.int64()),
@@ -308,7 +390,8 @@ def delivery_table(used: list[DeliveryInUse]):
 RECONCILE = Step(
     "reconcile",
     "gov_delivery",
-    """SELECT d.delivery_id, d.source, CAST(d.arrived_at AS TIMESTAMPTZ) AS arrived_at, d.rows_in,
+    """SELECT d.delivery_id, d.sid, d.source, d.prefix, d.event, CAST(d.arrived_at AS TIMESTAMPTZ) AS arrived_at,
+              dense_rank() OVER (ORDER BY CAST(d.arrived_at AS TIMESTAMPTZ) DESC) AS arrival, d.rows_in,
               coalesce(r.accepted, 0) AS accepted, d.ingest_quarantined + coalesce(r.quarantined, 0) AS quarantined,
               d.update_cycle
        FROM gov_delivery_in d

@@ -39,6 +39,11 @@ class Dialect:
             return f"CREATE OR REPLACE TABLE {name} AS {select}"
         return f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {select}"
 
+    def create_view(self, name: str, select: str) -> str:
+        if self.name == "duckdb":
+            return f"CREATE OR REPLACE VIEW {name} AS {select}"
+        return f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {select}"
+
     def timestamp(self, ts) -> str:
         """A literal for an aware datetime (Spark reads TIMESTAMP in the session zone: the literal
         carries its UTC offset)."""

@@ -51,19 +51,20 @@ run_t = sa.Table(
 ID_STATE = {"link_registry": "id_registry", "link_fingerprint": "id_fingerprint", "link_sequence": "id_sequence",
             "link_event": "id_event", "link_run": "id_run"}  # fmt: skip
 
+# the release tables and the query each is written from (read by key: sorted by it)
 RELEASE_TABLES = {
-    "person": "entity_id",
-    "organisation": "entity_id",
-    "house": "entity_id",
-    "provenance": "entity_type, entity_id, attribute, authority_rank, record_id",
-    "conflict": "entity_type, entity_id, attribute, other_source, other_value",
-    "link": "entity_type, entity_id, record_id",
-    "address": "address_code",
-    "record_address": "record_id, attribute",
-    "task": "task_id",
-    "quarantine": "delivery_id, row_number, column_name, reason",
-    "reconciliation": "delivery_id",
-    "quality": "dimension, scope_kind, scope",
+    "person": "SELECT * FROM person ORDER BY entity_id",
+    "organisation": "SELECT * FROM organisation ORDER BY entity_id",
+    "house": "SELECT * FROM house ORDER BY entity_id",
+    "provenance": survive.PROVENANCE_RELEASE,
+    "conflict": survive.CONFLICT_RELEASE,
+    "link": link.LINK_RELEASE,
+    "address": "SELECT * FROM address ORDER BY address_code",
+    "record_address": standardise.RECORD_ADDRESS_RELEASE,
+    "task": "SELECT * FROM task ORDER BY task_id",
+    "quarantine": "SELECT * FROM quarantine ORDER BY delivery_id, row_number, column_name, reason",
+    "reconciliation": "SELECT * FROM reconciliation ORDER BY delivery_id",
+    "quality": "SELECT * FROM quality ORDER BY dimension, scope_kind, scope",
 }
 
 
@@ -218,15 +219,17 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
                 pipeline_steps.run(con, [step], DUCKDB, say, timings, parts)
 
         read = DUCKDB.read_parquet
-        con.register("gov_delivery_in_arrow", conform.delivery_table(used))
-        con.execute("CREATE TABLE gov_delivery_in AS SELECT * FROM gov_delivery_in_arrow")
-        con.unregister("gov_delivery_in_arrow")
-        con.register("authority_arrow", survive.authority_table(catalogue))
-        con.execute("CREATE TABLE authority AS SELECT * FROM authority_arrow")
-        con.unregister("authority_arrow")
+        for table, arrow in (("gov_delivery_in", conform.delivery_table(used)),
+                             ("gov_field", conform.field_table(used, catalogue)),
+                             ("authority", survive.authority_table(catalogue))):  # fmt: skip
+            con.register(f"{table}_arrow", arrow)
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM {table}_arrow")
+            con.unregister(f"{table}_arrow")
         run(conform.steps(used, catalogue, read))
         run([conform.RECONCILE])
-        _drop(con, "gov_raw", "gov_row_identity")
+        _drop(con, "gov_normal", "gov_raw_plain", "gov_raw_lookup")
+        survival = survive.steps(catalogue)
+        run(survival[:2])  # verification answers, attributes
         register_file = standardise.register_path(ws)
         standardise.register_table(con, register_file if register_file.is_file() else None, read)
         say("matching addresses to the register")
@@ -240,10 +243,9 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         del register  # its indexes are the largest Python object of the run: free them for the engine
         timings["match addresses"] = round(time.perf_counter() - t, 3)
         run(standardise.STEPS)
-        run([link.RECORD_CODE, *(link.raw_step(t) for t in ("person", "organisation", "house"))])
+        run([link.RECORD_CODE, *(link.raw_step(t, used, read) for t in ("person", "organisation", "house"))])
         _drop(con, "record_code")
-        survival = survive.steps(catalogue)
-        run([survival[0], link.DETACHED])  # answers first: refused links stand alone
+        run([survival[2], link.DETACHED])  # answers first: refused links stand alone
         say("linking records to people, organisations and houses")
         t = time.perf_counter()
         link.prepare(con, ws.settings["engine_threads"])
@@ -251,13 +253,16 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         linkage = link.link(con)
         _drop(con, *(t for t in duck_tables(con) if t.startswith("__splink")))  # Splink's working tables
         timings["link"] = round(time.perf_counter() - t, 3)
-        run(survival[1:2])
+        run(survival[3:4])
         parts = _parts(con, "candidate")
-        run(survival[2:], parts)
+        run(survival[4:], parts)
         _drop(con, "candidate")
         for et in ("person", "organisation", "house"):  # in parts by the entity type's own values
-            run([survive.golden_step(catalogue, et, PLACING_ATTRIBUTE[et])],
-                _parts(con, f"(SELECT 1 FROM provenance WHERE entity_type = {lit(et)})") if parts > 1 else 1)  # fmt: skip
+            values = f"(SELECT 1 FROM provenance p JOIN gov_attribute a USING (aid) WHERE a.entity_type = {lit(et)})"
+            run(
+                [survive.golden_step(catalogue, et, PLACING_ATTRIBUTE[et])],
+                _parts(con, values) if parts > 1 else 1,
+            )
         run([pipeline_steps.Step("addresses in use", "address",
                                  """SELECT * FROM address_register WHERE address_code IN (
                                         SELECT address_code FROM person UNION SELECT address_code FROM organisation
@@ -277,8 +282,8 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         builder = ReleaseBuilder(ws)
         try:
             counts = {}
-            for table, order in RELEASE_TABLES.items():
-                counts[table] = builder.add_table(table, con, f"SELECT * FROM {table} ORDER BY {order}")
+            for table, query in RELEASE_TABLES.items():
+                counts[table] = builder.add_table(table, con, query)
             for work_table, stored in ID_STATE.items():  # read whole by the next run: in no order
                 builder.add_table(stored, con, f"SELECT * FROM {work_table}")
             reconciliation = [dict(zip(("delivery_id", "source", "rows_in", "accepted", "quarantined", "exact"), r,

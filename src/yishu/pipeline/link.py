@@ -1,10 +1,15 @@
 """The linkage stage: conformed values to the record tables of ``yishu.linkage.records``, then
 ``yishu.linkage.link`` (keys, repair, Splink, stable ids).
 
-The record tables are built from the raw values of accepted rows (the linkage normalises them with
-the same standards macros and also needs what failed validation: an invalid citizen ID is repaired
-there when its one candidate agrees on name and birth date). Addresses carry the standard address
-code the standardise stage found. Event sources (网格核验) speak of entities by id and are not linked.
+The record tables are built from the raw values of accepted rows, read from the landed files, one
+row per record (the linkage normalises them with the same standards macros and also needs what
+failed validation: an invalid citizen ID is repaired there when its one candidate agrees on name
+and birth date). Addresses carry the standard address code the standardise stage found. Event
+sources (网格核验) speak of entities by id and are not linked.
+
+Output: ``gov_entity`` (eno, entity_type, entity_id, linked: every entity a record links to, and
+those grid workers' answers name) and ``link`` (one row per linked record: the release table's
+columns, ``LINK_RELEASE``, plus rid and eno).
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 from yishu.duck import tables as duck_tables
 from yishu.linkage import link as run_link
 from yishu.linkage.prepare import build, register_functions
-from yishu.pipeline.conform import ACCEPTED
+from yishu.pipeline import keys
+from yishu.pipeline.conform import ROW_KEY, DeliveryInUse, _raw
 from yishu.pipeline.steps import Step
 from yishu.standards.sql import lit
 
@@ -33,31 +39,55 @@ ORGANISATION = {
 }
 HOUSE = {"unit_no": ("house.unit_no",), "address": ("house.address",), "area": ("house.area",)}
 COLUMNS = {"person": PERSON, "organisation": ORGANISATION, "house": HOUSE}
-EXTRA = {"person": {"grid": "element = 'grid_name'"}}
+EXTRA = {"person": {"grid": "grid_name"}}  # record column <- the data element of its column
 
 
-def raw_step(entity_type: str) -> Step:
-    """``raw_<type>``: one row per accepted record of the type, with the raw columns linkage reads and
-    the standard address code of its address (``record_code``)."""
+def _pick(d: DeliveryInUse, wanted) -> str:
+    """The raw value of the first of the delivery's columns that ``wanted(element, attribute)``
+    accepts (of several, the greatest, as one attribute's values of a record are read)."""
+    columns = [_raw(c) for c, element, attribute in d.mapped if wanted(element, attribute)]
+    if not columns:
+        return "CAST(NULL AS VARCHAR)"
+    return columns[0] if len(columns) == 1 else f"greatest({', '.join(columns)})"
+
+
+def _record_select(d: DeliveryInUse, entity_type: str, read) -> str | None:
+    """One delivery's accepted records as rows of ``raw_<type>``, or None when it has none."""
+    if d.resource is None or d.event or d.resource.entity_type != entity_type:
+        return None
+    attrs = {a for attrs in COLUMNS[entity_type].values() for a in attrs}
+    if not any(attribute in attrs for _c, _e, attribute in d.mapped):
+        return None
     picks = []
-    for column, attrs in COLUMNS[entity_type].items():
-        options = [f"max(CASE WHEN attribute = {lit(a)} THEN raw END)" for a in attrs]
+    for column, options in COLUMNS[entity_type].items():
+        values = [_pick(d, lambda _e, attribute, a=a: attribute == a) for a in options]
+        values = [v for v in values if v != "CAST(NULL AS VARCHAR)"] or ["CAST(NULL AS VARCHAR)"]
         picks.append(
-            f"{options[0] if len(options) == 1 else 'coalesce(' + ', '.join(options) + ')'} AS {column}"
+            f"{values[0] if len(values) == 1 else 'coalesce(' + ', '.join(values) + ')'} AS {column}"
         )
-    for column, condition in EXTRA.get(entity_type, {}).items():
-        picks.append(f"max(CASE WHEN {condition} THEN raw END) AS {column}")
-    identity = ", ".join(lit(a) for attrs in COLUMNS[entity_type].values() for a in attrs)
+    for column, element in EXTRA.get(entity_type, {}).items():
+        picks.append(f"{_pick(d, lambda e, _a, element=element: e == element)} AS {column}")
+    return (f"SELECT {lit(d.source)} AS source, _row_number AS row_number, {ROW_KEY} AS rid, {', '.join(picks)} "
+            f"FROM {read(d.landed_path)} "
+            f"WHERE {ROW_KEY} NOT IN (SELECT rid FROM gov_row WHERE quarantine IS NOT NULL)")  # fmt: skip
+
+
+def raw_step(entity_type: str, used: list[DeliveryInUse], read) -> Step:
+    """``raw_<type>``: one row per accepted record of the type, with the raw columns linkage reads and
+    the standard address code of its address (``record_code``), read from the landed files (the rows
+    of deliveries that deliver any of the columns)."""
+    selects = [s for d in used if (s := _record_select(d, entity_type, read))]
+    empty = ", ".join(
+        f"CAST(NULL AS VARCHAR) AS {c}" for c in [*COLUMNS[entity_type], *EXTRA.get(entity_type, {})]
+    )
+    rows = " UNION ALL ".join(selects) or (
+        f"SELECT CAST(NULL AS VARCHAR) AS source, CAST(NULL AS BIGINT) AS row_number, CAST(NULL AS BIGINT) AS rid, "
+        f"{empty} WHERE 1 = 0"
+    )
     return Step(
         f"records for linkage: {entity_type}",
         f"raw_{entity_type}",
-        f"""SELECT r.*, c.address_code FROM (
-                SELECT max(v.source) AS source, max(v.row_number) AS row_number, v.record_id, {", ".join(picks)}
-                FROM gov_value v
-                WHERE v.entity_type = {lit(entity_type)} AND v.record_id NOT LIKE '%#%.%' AND {ACCEPTED}
-                GROUP BY v.record_id
-                HAVING max(CASE WHEN attribute IN ({identity}) THEN 1 ELSE 0 END) = 1) r
-            LEFT JOIN record_code c USING (record_id)""",
+        f"SELECT r.*, c.address_code FROM ({rows}) r LEFT JOIN record_code c USING (rid)",
     )
 
 
@@ -66,8 +96,8 @@ def raw_step(entity_type: str) -> Step:
 RECORD_CODE = Step(
     "address codes of records",
     "record_code",
-    """SELECT record_id, arg_max(address_code, attribute) AS address_code
-       FROM record_address WHERE address_code IS NOT NULL GROUP BY record_id""",
+    """SELECT rid, arg_max(address_code, aid) AS address_code
+       FROM record_address WHERE address_code IS NOT NULL GROUP BY rid""",
 )
 
 
@@ -95,8 +125,8 @@ DETACHED = Step(
 
 
 def link(con):
-    """Link the prepared tables; returns ``linkage.LinkResult``. Writes ``link``. Records a grid
-    worker said are not the one they were linked to (``link_detached``) stand alone."""
+    """Link the prepared tables; returns ``linkage.LinkResult``. Writes ``gov_entity`` and ``link``.
+    Records a grid worker said are not the one they were linked to (``link_detached``) stand alone."""
     result = run_link(con)
     states = []
     present = duck_tables(con)
@@ -105,12 +135,28 @@ def link(con):
     if "link_organisation" in present:
         states.append("SELECT record_id, code_state FROM link_organisation")
     key_state = " UNION ALL ".join(states) or "SELECT NULL::VARCHAR AS record_id, NULL::VARCHAR AS key_state"
+    # entities numbered in the order of type and id (``keys``); those only answers name are not linked
+    con.execute(
+        """CREATE OR REPLACE TABLE gov_entity AS
+           SELECT row_number() OVER (ORDER BY entity_type, entity_id) AS eno, entity_type, entity_id, linked
+           FROM (SELECT entity_type, entity_id, bool_or(linked) AS linked
+                 FROM (SELECT entity_type, entity_id, true AS linked FROM link_result
+                       UNION ALL SELECT entity_type, entity_id, false FROM gov_answer)
+                 GROUP BY entity_type, entity_id)"""
+    )
     con.execute(
         f"""CREATE OR REPLACE TABLE link AS
-            SELECT l.record_id, l.source, r.delivery_id, l.row_number, l.entity_type, l.entity_id, l.method,
-                   l.note, l.match_probability, k.key_state
+            SELECT l.record_id, l.source, d.delivery_id, l.row_number, l.entity_type, l.entity_id, l.method,
+                   l.note, l.match_probability, k.key_state, {keys.rid("d.delivery_id", "l.row_number")} AS rid, e.eno
             FROM link_result l
-            JOIN (SELECT DISTINCT record_id, delivery_id FROM gov_row) r USING (record_id)
+            JOIN gov_delivery d ON d.source = l.source AND NOT d.event
+            JOIN gov_entity e USING (entity_type, entity_id)
             LEFT JOIN ({key_state}) k USING (record_id)"""
     )
     return result
+
+
+LINK_RELEASE = """
+    SELECT record_id, source, delivery_id, row_number, entity_type, entity_id, method, note, match_probability,
+           key_state
+    FROM link ORDER BY eno, rid"""

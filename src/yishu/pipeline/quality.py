@@ -1,8 +1,9 @@
 """Data quality (数据质量): the six GB/T 36344-2018 dimensions as named SQL steps.
 
-Inputs (tables in one connection; the conform and survive stages write them): ``gov_value`` (one row
-per delivered value), ``gov_delivery`` (one row per delivery), ``record_jurisdiction`` (record ->
-district, town, community, grid), ``provenance``, ``conflict`` (schema.py). Output: the release
+Inputs (tables in one connection; the conform and survive stages write them, keyed as in ``keys``):
+``gov_value`` (one row per delivered value) with ``gov_field`` (its column), ``gov_delivery`` (one
+row per delivery), ``record_jurisdiction`` (record -> district, town, community, grid),
+``gov_attribute``, ``provenance`` and ``conflict`` (``survive``). Output: the release
 table ``quality`` (dimension, scope_kind, scope, measured, passed, score = passed / measured), one
 row per dimension and scope with at least one unit measured. ``scope_kind`` is ``source``,
 ``element`` (data element id), ``district``, ``town``, ``community`` or ``grid`` (jurisdiction codes
@@ -112,7 +113,6 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
     cycles = ", ".join(lit(c) for c in CYCLES)
     scopes = "district_code, town_code, community_code, grid_code"
     j_scopes = ", ".join("j." + s for s in scopes.split(", "))
-    value_scopes = f"v.source, v.element, {j_scopes}"
     out = [
         Step(
             "quality_delivery",
@@ -130,22 +130,24 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
             ) t
             """,
         ),
-        Step(  # one pass over the values: conformance, completeness and timeliness
+        Step(  # one pass over the values (by field): conformance, completeness and timeliness
             "quality_check_value",
             "quality_check_value",
             f"""
-            SELECT v.source, v.element, v.attribute, {j_scopes},
-                   sum(CASE WHEN v.state IN ('ok', 'invalid') THEN 1 ELSE 0 END) AS conformance_measured,
-                   sum(CASE WHEN v.state = 'ok' THEN 1 ELSE 0 END) AS conformance_passed,
-                   sum(CASE WHEN v.attribute IS NOT NULL THEN 1 ELSE 0 END) AS completeness_measured,
-                   sum(CASE WHEN v.attribute IS NOT NULL AND v.state <> 'empty' THEN 1 ELSE 0 END)
-                       AS completeness_passed,
-                   sum(CASE WHEN t.timely IS NOT NULL THEN 1 ELSE 0 END) AS timeliness_measured,
-                   sum(CASE WHEN t.timely = 1 THEN 1 ELSE 0 END) AS timeliness_passed
-            FROM gov_value v
-            LEFT JOIN record_jurisdiction j ON j.record_id = v.record_id
-            LEFT JOIN quality_delivery t ON t.delivery_id = v.delivery_id
-            GROUP BY v.source, v.element, v.attribute, {j_scopes}
+            SELECT f.source, f.element, f.attribute, {scopes},
+                   sum(c.present) AS conformance_measured, sum(c.ok) AS conformance_passed,
+                   sum(CASE WHEN f.attribute IS NOT NULL THEN c.n ELSE 0 END) AS completeness_measured,
+                   sum(CASE WHEN f.attribute IS NOT NULL THEN c.present ELSE 0 END) AS completeness_passed,
+                   sum(CASE WHEN t.timely IS NOT NULL THEN c.n ELSE 0 END) AS timeliness_measured,
+                   sum(CASE WHEN t.timely = 1 THEN c.n ELSE 0 END) AS timeliness_passed
+            FROM (SELECT v.field, {j_scopes}, count(*) AS n,
+                         sum(CASE WHEN v.raw IS NOT NULL THEN 1 ELSE 0 END) AS present,
+                         sum(CASE WHEN v.value IS NOT NULL THEN 1 ELSE 0 END) AS ok
+                  FROM gov_value v LEFT JOIN record_jurisdiction j ON j.rid = v.rid
+                  GROUP BY v.field, {j_scopes}) c
+            JOIN gov_field f USING (field)
+            LEFT JOIN quality_delivery t ON t.delivery_id = f.delivery_id
+            GROUP BY f.source, f.element, f.attribute, {scopes}
             """,
         ),
         Step(
@@ -167,51 +169,56 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
             "quality_check_entity",
             "quality_check_entity",
             f"""
-            SELECT p.source, e.element, {j_scopes},
-                   sum(CASE WHEN NOT p.chosen AND k.chosen_value IS NOT NULL THEN 1 ELSE 0 END)
-                       AS accuracy_measured,
-                   sum(CASE WHEN NOT p.chosen AND p.value = k.chosen_value THEN 1 ELSE 0 END) AS accuracy_passed,
-                   sum(k.sources) AS consistency_measured,
-                   sum(CASE WHEN k.sources = 1 AND x.source IS NULL THEN 1 ELSE 0 END) AS consistency_passed
-            FROM provenance p
-            JOIN (SELECT entity_type, entity_id, attribute,
-                         min(CASE WHEN chosen THEN value END) AS chosen_value,
-                         CASE WHEN min(source) < max(source) THEN 1 ELSE 0 END AS sources
-                  FROM provenance WHERE value IS NOT NULL /*part:entity_id*/
-                  GROUP BY entity_type, entity_id, attribute HAVING count(*) > 1) k
-              ON k.entity_type = p.entity_type AND k.entity_id = p.entity_id AND k.attribute = p.attribute
-            LEFT JOIN (SELECT source, attribute, min(element) AS element FROM quality_check_value
-                       WHERE attribute IS NOT NULL GROUP BY source, attribute) e
-              ON e.source = p.source AND e.attribute = p.attribute
-            LEFT JOIN (SELECT entity_type, entity_id, attribute, chosen_source AS source FROM conflict
-                       WHERE true /*part:entity_id*/
-                       UNION
-                       SELECT entity_type, entity_id, attribute, other_source FROM conflict
-                       WHERE true /*part:entity_id*/) x
-              ON x.entity_type = p.entity_type AND x.entity_id = p.entity_id AND x.attribute = p.attribute
-             AND x.source = p.source
-            LEFT JOIN record_jurisdiction j ON j.record_id = p.record_id
-            WHERE p.value IS NOT NULL /*part:p.entity_id*/
-            GROUP BY p.source, e.element, {j_scopes}
+            SELECT s.source, c.element, {scopes}, sum(c.accuracy_measured) AS accuracy_measured,
+                   sum(c.accuracy_passed) AS accuracy_passed, sum(c.consistency_measured) AS consistency_measured,
+                   sum(c.consistency_passed) AS consistency_passed
+            FROM (
+                SELECT p.sid, e.element, {j_scopes},
+                       sum(CASE WHEN NOT p.chosen AND k.chosen_value IS NOT NULL THEN 1 ELSE 0 END)
+                           AS accuracy_measured,
+                       sum(CASE WHEN NOT p.chosen AND p.value = k.chosen_value THEN 1 ELSE 0 END) AS accuracy_passed,
+                       sum(k.sources) AS consistency_measured,
+                       sum(CASE WHEN k.sources = 1 AND x.sid IS NULL THEN 1 ELSE 0 END) AS consistency_passed
+                FROM provenance p
+                JOIN (SELECT eno, aid, min(CASE WHEN chosen THEN value END) AS chosen_value,
+                             CASE WHEN min(sid) < max(sid) THEN 1 ELSE 0 END AS sources
+                      FROM provenance WHERE value IS NOT NULL /*part:eno*/
+                      GROUP BY eno, aid HAVING count(*) > 1) k
+                  ON k.eno = p.eno AND k.aid = p.aid
+                LEFT JOIN (SELECT f.sid, a.aid, min(f.element) AS element
+                           FROM gov_field f JOIN gov_attribute a USING (attribute) GROUP BY f.sid, a.aid) e
+                  ON e.sid = p.sid AND e.aid = p.aid
+                LEFT JOIN (SELECT eno, aid, chosen_sid AS sid FROM conflict WHERE true /*part:eno*/
+                           UNION
+                           SELECT eno, aid, other_sid FROM conflict WHERE true /*part:eno*/) x
+                  ON x.eno = p.eno AND x.aid = p.aid AND x.sid = p.sid
+                LEFT JOIN record_jurisdiction j ON j.rid = p.rid
+                WHERE p.value IS NOT NULL /*part:p.eno*/
+                GROUP BY p.sid, e.element, {j_scopes}) c
+            JOIN (SELECT DISTINCT sid, source FROM gov_delivery) s USING (sid)
+            GROUP BY s.source, c.element, {scopes}
             """,
         ),
         Step(
             "quality_check_record",
             "quality_check_record",
             f"""
-            SELECT 'consistency' AS dimension, {value_scopes}, count(*) AS measured,
-                   sum(CASE WHEN v.value = CASE v.attribute
+            SELECT 'consistency' AS dimension, f.source, f.element, {j_scopes}, count(*) AS measured,
+                   sum(CASE WHEN v.value = CASE f.attribute
                         WHEN {lit(BIRTH_ATTRIBUTE)} THEN substring(i.value, 7, 4) || '-'
                              || substring(i.value, 11, 2) || '-' || substring(i.value, 13, 2)
                         ELSE CASE WHEN CAST(substring(i.value, 17, 1) AS INTEGER) % 2 = 1
                                   THEN '1' ELSE '2' END
                         END THEN 1 ELSE 0 END) AS passed
             FROM gov_value i
-            JOIN gov_value v ON v.record_id = i.record_id
-            LEFT JOIN record_jurisdiction j ON j.record_id = v.record_id
-            WHERE i.attribute = {lit(ID_ATTRIBUTE)} AND i.state = 'ok' AND v.state = 'ok'
-              AND (v.attribute = {lit(BIRTH_ATTRIBUTE)} OR (v.attribute = {lit(SEX_ATTRIBUTE)} AND v.value IN ('1', '2')))
-            GROUP BY {value_scopes}
+            JOIN gov_value v ON v.rid = i.rid
+            JOIN gov_field f ON f.field = v.field
+            LEFT JOIN record_jurisdiction j ON j.rid = v.rid
+            WHERE i.field IN (SELECT field FROM gov_field WHERE attribute = {lit(ID_ATTRIBUTE)}) AND i.value IS NOT NULL
+              AND v.field IN (SELECT field FROM gov_field WHERE attribute IN ({lit(BIRTH_ATTRIBUTE)}, {lit(SEX_ATTRIBUTE)}))
+              AND v.value IS NOT NULL
+              AND (f.attribute = {lit(BIRTH_ATTRIBUTE)} OR v.value IN ('1', '2'))
+            GROUP BY f.source, f.element, {j_scopes}
             """,
         ),
         Step(
@@ -279,7 +286,10 @@ def top_reasons(con, limit: int = 10) -> list[dict]:
     ``quarantine`` table."""
     present = tables(con)
     if "gov_value" in present:
-        base = "SELECT reason, source, element AS field FROM gov_value WHERE state = 'invalid'"
+        base = (
+            "SELECT v.reason, f.source, f.element AS field FROM gov_value v JOIN gov_field f USING (field) "
+            "WHERE v.raw IS NOT NULL AND v.value IS NULL"
+        )
     elif "quarantine" in present:
         base = "SELECT reason, source, column_name AS field FROM quarantine"
     else:

@@ -5,9 +5,11 @@ Distinct texts are matched once (deliveries repeat addresses) by the address eng
 a confidence, and below the threshold a proposal to verify instead of a guess. The register is the
 workspace's ``data/register/addresses.parquet`` (see ``register_path``).
 
-Output tables: ``address_match`` (text -> code, level, confidence, status, reasons) and
-``record_address`` (the release table: one row per delivered address value) with the jurisdiction
-of each matched code (district 6, township 9, community 12 and grid 15 digits).
+Output tables: ``address_match`` (text -> code, level, confidence, status, reasons),
+``record_address`` (one row per delivered address value: rid, aid, text, the match, and the
+jurisdiction of the matched code: district 6, township 9, community 12 and grid 15 digits; the
+release table of that name spells out the record, ``RECORD_ADDRESS_RELEASE``) and
+``record_jurisdiction`` (rid -> the jurisdiction of the record's best placed address).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pyarrow as pa
 
 from yishu.address import AddressRegister
 from yishu.parallel import fork_map
+from yishu.pipeline import keys
 from yishu.pipeline.conform import ACCEPTED
 from yishu.pipeline.steps import Step
 from yishu.workspace import Workspace
@@ -54,7 +57,8 @@ def match_texts(con, register: AddressRegister | None, processes: int = 1) -> in
         f"""CREATE OR REPLACE TEMP TABLE address_text AS
             SELECT raw AS text, row_number() OVER (ORDER BY raw) AS i FROM (
                 SELECT DISTINCT v.raw FROM gov_value v
-                WHERE v.element IN ('address', 'verified_value') AND v.state = 'ok' AND {ACCEPTED})"""
+                WHERE v.field IN (SELECT field FROM gov_field WHERE element IN ('address', 'verified_value'))
+                  AND v.value IS NOT NULL AND {ACCEPTED})"""
     )
     con.register("address_match_arrow", _match_table([], []))
     con.execute("CREATE OR REPLACE TABLE address_match AS SELECT * FROM address_match_arrow")
@@ -116,26 +120,37 @@ STEPS = [
     Step(
         "addresses of records",
         "record_address",
-        f"""SELECT v.record_id, v.source, v.delivery_id, v.row_number, v.attribute, v.raw AS text,
-                  m.address_code, m.level, m.confidence, m.status, m.reasons,
-                  coalesce(a.district_code, substring(m.division_code, 1, 6)) AS district_code,
-                  coalesce(a.town_code, substring(m.division_code, 1, 9)) AS town_code,
-                  coalesce(a.community_code, m.division_code) AS community_code,
-                  coalesce(a.grid_code, m.grid_code) AS grid_code
+        f"""SELECT v.rid, a.aid, v.raw AS text, m.address_code, m.level, m.confidence, m.status, m.reasons,
+                  coalesce(r.district_code, substring(m.division_code, 1, 6)) AS district_code,
+                  coalesce(r.town_code, substring(m.division_code, 1, 9)) AS town_code,
+                  coalesce(r.community_code, m.division_code) AS community_code,
+                  coalesce(r.grid_code, m.grid_code) AS grid_code
            FROM gov_value v
+           JOIN gov_field f USING (field)
+           LEFT JOIN gov_attribute a ON a.attribute = f.attribute
            JOIN address_match m ON m.text = v.raw
-           LEFT JOIN address_register a ON a.address_code = m.address_code
-           WHERE v.element = 'address' AND v.state = 'ok' AND {ACCEPTED}""",
+           LEFT JOIN address_register r ON r.address_code = m.address_code
+           WHERE f.element = 'address' AND v.value IS NOT NULL AND {ACCEPTED}""",
     ),
     Step(
         "jurisdiction of records",
         "record_jurisdiction",
-        """SELECT record_id, arg_max(district_code, rank) AS district_code, arg_max(town_code, rank) AS town_code,
+        """SELECT rid, arg_max(district_code, rank) AS district_code, arg_max(town_code, rank) AS town_code,
                   arg_max(community_code, rank) AS community_code, arg_max(grid_code, rank) AS grid_code
-           FROM (SELECT *, CASE WHEN address_code IS NOT NULL THEN 2 WHEN community_code IS NOT NULL THEN 1 ELSE 0 END
-                              * 10 + CASE WHEN attribute LIKE '%actual_address' OR attribute LIKE '%business_address'
-                                          THEN 1 ELSE 0 END AS rank
-                 FROM record_address)
-           GROUP BY record_id""",
+           FROM (SELECT r.*, CASE WHEN address_code IS NOT NULL THEN 2 WHEN community_code IS NOT NULL THEN 1 ELSE 0 END
+                                * 10 + CASE WHEN a.attribute LIKE '%actual_address' OR a.attribute LIKE '%business_address'
+                                            THEN 1 ELSE 0 END AS rank
+                 FROM record_address r LEFT JOIN gov_attribute a USING (aid))
+           GROUP BY rid""",
     ),
 ]
+
+# the release table ``record_address``: the records spelled out
+RECORD_ADDRESS_RELEASE = f"""
+    SELECT {keys.record_id("d.prefix", "r.rid")} AS record_id, d.source, d.delivery_id,
+           {keys.row_of("r.rid")} AS row_number, a.attribute, r.text, r.address_code, r.level, r.confidence, r.status,
+           r.reasons, r.district_code, r.town_code, r.community_code, r.grid_code
+    FROM record_address r
+    JOIN gov_delivery d ON d.delivery_id = {keys.delivery_of("r.rid")}
+    LEFT JOIN gov_attribute a USING (aid)
+    ORDER BY r.rid, r.aid"""

@@ -28,9 +28,11 @@ class Step:
     name: str
     output: str
     sql: str  # a SELECT (or WITH ... SELECT) producing the output table
+    view: bool = False  # a view: read where it is, by each step that reads it (nothing is written)
 
     def render(self, dialect: Dialect = DUCKDB) -> str:
-        return dialect.create_table(self.output, dialect.render(PART.sub("", self.sql)))
+        make = dialect.create_view if self.view else dialect.create_table
+        return make(self.output, dialect.render(PART.sub("", self.sql)))
 
     @property
     def partable(self) -> bool:
@@ -40,7 +42,7 @@ class Step:
         """The SQL of one part (DuckDB): part 0 creates the table, the others insert into it."""
         sql = PART.sub(lambda m: f" AND hash({m.group(1)}) % {parts} = {part}", self.sql)
         if part == 0:
-            return DUCKDB.create_table(self.output, sql)
+            return (DUCKDB.create_view if self.view else DUCKDB.create_table)(self.output, sql)
         return f"INSERT INTO {self.output} {sql}"
 
 

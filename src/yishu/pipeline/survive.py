@@ -8,13 +8,18 @@ chosen is the first in this order:
 2. the authority map's order of sources (rank 0 = authoritative), sources it does not list last;
 3. the more recent delivery;
 4. the value more of that source's records of the entity agree on;
-5. the smaller value, then record id (only to make the choice deterministic).
+5. the smaller value, then the earlier delivery and row (only to make the choice deterministic).
 
 Address attributes compare by standard address code when the text matched the register (two ways
 of writing one address are not a conflict), else by the delivered text. Every candidate stays in
 ``provenance`` with its source, delivery, row, arrival time and rank; ``conflict`` lists the
 values that disagree with the chosen one, with a severity = sources disagreeing / sources with a
 value, which the verification tasks use.
+
+The working tables are keyed by numbers (``keys``): ``candidate`` and ``provenance`` (eno, aid,
+value, rid, rank, sid, and ``chosen``) and ``conflict`` (eno, aid, chosen_value, chosen_sid,
+other_value, other_sid, severity); ``PROVENANCE_RELEASE`` and ``CONFLICT_RELEASE`` spell them out
+for the release.
 
 Why our own code: survivorship by an authority map with provenance per value is what MDM products
 sell; no open-source library we found does it over SQL engines (../shared/research).
@@ -25,6 +30,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from yishu.catalogue.model import Catalogue
+from yishu.pipeline import keys
 from yishu.pipeline.conform import ACCEPTED
 from yishu.pipeline.steps import Step
 from yishu.standards.sql import lit
@@ -59,69 +65,88 @@ def address_attributes(catalogue: Catalogue) -> set[str]:
 
 
 def steps(catalogue: Catalogue) -> list[Step]:
+    """The survivorship steps: answers, attributes and answer values (before linkage), then
+    candidates, provenance and conflicts (``survival[3:]``, after it)."""
     addresses = ", ".join(lit(a) for a in sorted(address_attributes(catalogue))) or "NULL"
-    verifications = f"""
-        WITH a AS (
-            SELECT v.record_id, any_value(v.source) AS source, any_value(v.delivery_id) AS delivery_id,
-                   any_value(v.row_number) AS row_number,
-                   max(CASE WHEN v.element = 'entity_id' THEN v.value END) AS entity_id,
-                   max(CASE WHEN v.element = 'attribute_name' THEN v.value END) AS attribute,
-                   max(CASE WHEN v.element = 'verified_value' THEN v.value END) AS value,
-                   max(CASE WHEN v.element = 'verification_answer' THEN v.value END) AS answer
-            FROM gov_value v
-            WHERE v.source = {lit(VERIFIER)} AND {ACCEPTED}
-            GROUP BY v.record_id)
-        SELECT a.*, d.arrived_at FROM a JOIN gov_delivery d USING (delivery_id)
-        WHERE a.entity_id IS NOT NULL AND a.answer IS NOT NULL"""
+    # the attributes values can have: the catalogue's, and those grid workers' answers name
+    candidate_attribute = "attribute LIKE '%.%' AND attribute NOT LIKE '\\_%' ESCAPE '\\'"
     return [
-        Step("verification answers", "verification_answer", verifications),
+        Step(
+            "verification answers",
+            "verification_answer",
+            f"""
+            WITH a AS (
+                SELECT v.rid,
+                       max(CASE WHEN f.element = 'entity_id' THEN v.value END) AS entity_id,
+                       max(CASE WHEN f.element = 'attribute_name' THEN v.value END) AS attribute,
+                       max(CASE WHEN f.element = 'verified_value' THEN v.value END) AS value,
+                       max(CASE WHEN f.element = 'verification_answer' THEN v.value END) AS answer
+                FROM gov_value v JOIN gov_field f USING (field)
+                WHERE f.source = {lit(VERIFIER)} AND {ACCEPTED}
+                GROUP BY v.rid)
+            SELECT a.*, d.arrived_at FROM a JOIN gov_delivery d ON d.delivery_id = {keys.delivery_of("a.rid")}
+            WHERE a.entity_id IS NOT NULL AND a.answer IS NOT NULL""",
+        ),
+        Step(
+            "attributes",
+            "gov_attribute",
+            f"""
+            SELECT CAST(row_number() OVER (ORDER BY attribute) AS INTEGER) AS aid, attribute,
+                   split_part(attribute, '.', 1) AS entity_type, attribute IN ({addresses}) AS address
+            FROM (SELECT attribute FROM gov_field UNION SELECT attribute FROM authority
+                  UNION SELECT attribute FROM verification_answer
+                  UNION SELECT 'person.status' UNION SELECT 'person.death_date')
+            WHERE {candidate_attribute}""",
+        ),
+        Step(
+            "answer values",
+            "gov_answer",
+            f"""
+            SELECT x.rid, a.entity_type, x.entity_id, a.aid,
+                   CASE WHEN x.answer = 'deceased' AND x.attribute = 'person.status' THEN {lit(DECEASED_STATUS)}
+                        WHEN x.answer = 'not_found' THEN NULL
+                        WHEN a.address THEN coalesce(m.address_code, x.value)
+                        ELSE x.value END AS value
+            FROM (SELECT entity_id, attribute, value, answer, rid FROM verification_answer
+                  WHERE answer IN ('choose', 'enter', 'moved', 'not_found')
+                  UNION ALL
+                  SELECT entity_id, 'person.status', NULL, answer, rid FROM verification_answer WHERE answer = 'deceased'
+                  UNION ALL
+                  SELECT entity_id, 'person.death_date', coalesce(value, CAST(CAST(arrived_at AS DATE) AS VARCHAR)),
+                         'enter', rid
+                  FROM verification_answer WHERE answer = 'deceased') x
+            JOIN gov_attribute a USING (attribute)
+            LEFT JOIN address_match m ON m.text = x.value""",
+        ),
         Step(
             "candidates",
             "candidate",
+            # (``link`` holds accepted records only)
             f"""
-            SELECT l.entity_type, l.entity_id, v.attribute,
-                   CASE WHEN v.attribute IN ({addresses}) THEN coalesce(ra.address_code, v.value) ELSE v.value END
-                       AS value,
-                   v.source, v.delivery_id, v.row_number, v.record_id, d.arrived_at,
-                   coalesce(au.authority_rank, 100) AS authority_rank
+            SELECT l.eno, f.aid, CASE WHEN f.address THEN coalesce(ra.address_code, v.value) ELSE v.value END AS value,
+                   v.rid, f.authority_rank AS rank, d.arrival, f.sid
             FROM gov_value v
-            JOIN link l ON l.record_id = v.record_id
-            JOIN gov_delivery d ON d.delivery_id = v.delivery_id
-            LEFT JOIN record_address ra ON ra.record_id = v.record_id AND ra.attribute = v.attribute
-            LEFT JOIN authority au ON au.attribute = v.attribute AND au.source = v.source
-            WHERE {ACCEPTED} AND v.state = 'ok' AND v.attribute IS NOT NULL
-              AND split_part(v.attribute, '.', 1) = l.entity_type
+            JOIN (SELECT f.field, f.delivery_id, f.sid, f.authority_rank, a.aid, a.address
+                  FROM gov_field f JOIN gov_attribute a USING (attribute) WHERE a.entity_type = f.entity_type) f
+              USING (field)
+            JOIN link l ON l.rid = v.rid
+            JOIN gov_delivery d ON d.delivery_id = f.delivery_id
+            LEFT JOIN record_address ra ON ra.rid = v.rid AND ra.aid = f.aid
+            WHERE v.value IS NOT NULL
             UNION ALL
-            SELECT split_part(x.attribute, '.', 1), x.entity_id, x.attribute,
-                   CASE WHEN x.answer = 'deceased' AND x.attribute = 'person.status' THEN {lit(DECEASED_STATUS)}
-                        WHEN x.answer = 'not_found' THEN NULL
-                        WHEN x.attribute IN ({addresses}) THEN coalesce(m.address_code, x.value)
-                        ELSE x.value END,
-                   x.source, x.delivery_id, x.row_number, x.record_id, x.arrived_at, -1
-            FROM (SELECT entity_id, attribute, value, answer, source, delivery_id, row_number, record_id, arrived_at
-                  FROM verification_answer WHERE answer IN ('choose', 'enter', 'moved', 'not_found')
-                  UNION ALL
-                  SELECT entity_id, 'person.status', NULL, answer, source, delivery_id, row_number, record_id,
-                         arrived_at FROM verification_answer WHERE answer = 'deceased'
-                  UNION ALL
-                  SELECT entity_id, 'person.death_date', coalesce(value, CAST(CAST(arrived_at AS DATE) AS VARCHAR)),
-                         'enter', source, delivery_id, row_number, record_id, arrived_at
-                  FROM verification_answer WHERE answer = 'deceased') x
-            LEFT JOIN address_match m ON m.text = x.value
-            WHERE x.attribute LIKE '%.%' AND x.attribute NOT LIKE '\\_%' ESCAPE '\\'
-            """,
+            SELECT e.eno, x.aid, x.value, x.rid, -1, d.arrival, d.sid
+            FROM gov_answer x JOIN gov_entity e USING (entity_type, entity_id)
+            JOIN gov_delivery d ON d.delivery_id = {keys.delivery_of("x.rid")}""",
         ),
         Step(
             "provenance",
             "provenance",
             """
-            SELECT entity_type, entity_id, attribute, value, source, delivery_id, row_number, record_id, arrived_at,
-                   authority_rank,
-                   row_number() OVER (PARTITION BY entity_type, entity_id, attribute
-                                      ORDER BY authority_rank, arrived_at DESC, support DESC, value NULLS LAST,
-                                               record_id) = 1 AS chosen
-            FROM (SELECT *, count(*) OVER (PARTITION BY entity_type, entity_id, attribute, source, value) AS support
-                  FROM candidate WHERE true /*part:entity_id*/)
+            SELECT eno, aid, value, rid, rank, sid,
+                   row_number() OVER (PARTITION BY eno, aid
+                                      ORDER BY rank, arrival, support DESC, value NULLS LAST, rid) = 1 AS chosen
+            FROM (SELECT *, count(*) OVER (PARTITION BY eno, aid, sid, value) AS support
+                  FROM candidate WHERE true /*part:eno*/)
             """,
         ),
         Step(
@@ -130,28 +155,48 @@ def steps(catalogue: Catalogue) -> list[Step]:
             # only the entity attributes with two different values (or a value and none) can conflict:
             # find them in one pass, then compare within them
             """
-            WITH g AS (SELECT entity_type, entity_id, attribute FROM provenance WHERE true /*part:entity_id*/
-                       GROUP BY entity_type, entity_id, attribute
+            WITH g AS (SELECT eno, aid FROM provenance WHERE true /*part:eno*/
+                       GROUP BY eno, aid
                        HAVING min(value) <> max(value) OR (count(value) > 0 AND count(value) < count(*))),
-                 p AS (SELECT p.* FROM provenance p JOIN g USING (entity_type, entity_id, attribute)
-                       WHERE true /*part:p.entity_id*/),
-                 c AS (SELECT entity_type, entity_id, attribute, value AS chosen_value, source AS chosen_source,
-                              authority_rank AS chosen_rank
+                 p AS (SELECT p.* FROM provenance p JOIN g USING (eno, aid) WHERE true /*part:p.eno*/),
+                 c AS (SELECT eno, aid, value AS chosen_value, sid AS chosen_sid, rank AS chosen_rank
                        FROM p WHERE chosen),
-                 s AS (SELECT p.entity_type, p.entity_id, p.attribute, count(DISTINCT p.source) AS sources,
-                              count(DISTINCT CASE WHEN p.value IS DISTINCT FROM c.chosen_value THEN p.source END)
+                 s AS (SELECT p.eno, p.aid, count(DISTINCT p.sid) AS sources,
+                              count(DISTINCT CASE WHEN p.value IS DISTINCT FROM c.chosen_value THEN p.sid END)
                                   AS disagreeing
-                       FROM p JOIN c USING (entity_type, entity_id, attribute)
+                       FROM p JOIN c USING (eno, aid)
                        GROUP BY ALL)
-            SELECT DISTINCT p.entity_type, p.entity_id, p.attribute, c.chosen_value, c.chosen_source,
-                   p.value AS other_value, p.source AS other_source,
+            SELECT DISTINCT p.eno, p.aid, c.chosen_value, c.chosen_sid, p.value AS other_value, p.sid AS other_sid,
                    round(CAST(s.disagreeing AS DOUBLE) / s.sources, 4) AS severity
-            FROM p JOIN c USING (entity_type, entity_id, attribute)
-            JOIN s USING (entity_type, entity_id, attribute)
+            FROM p JOIN c USING (eno, aid)
+            JOIN s USING (eno, aid)
             WHERE p.value IS DISTINCT FROM c.chosen_value AND c.chosen_rank >= 0
             """,
         ),
     ]
+
+
+SOURCES = "(SELECT DISTINCT sid, source FROM gov_delivery)"
+
+# the release tables ``provenance`` and ``conflict``: entities, attributes, sources and records spelled out
+PROVENANCE_RELEASE = f"""
+    SELECT e.entity_type, e.entity_id, a.attribute, p.value, d.source, d.delivery_id, {keys.row_of("p.rid")} AS row_number,
+           {keys.record_id("d.prefix", "p.rid")} AS record_id, d.arrived_at, CAST(p.rank AS INTEGER) AS authority_rank,
+           p.chosen
+    FROM provenance p
+    JOIN gov_entity e USING (eno)
+    JOIN gov_attribute a USING (aid)
+    JOIN gov_delivery d ON d.delivery_id = {keys.delivery_of("p.rid")}
+    ORDER BY p.eno, p.aid, p.rank, p.rid"""
+CONFLICT_RELEASE = f"""
+    SELECT e.entity_type, e.entity_id, a.attribute, c.chosen_value, s.source AS chosen_source, c.other_value,
+           o.source AS other_source, c.severity
+    FROM conflict c
+    JOIN gov_entity e USING (eno)
+    JOIN gov_attribute a USING (aid)
+    JOIN {SOURCES} s ON s.sid = c.chosen_sid
+    JOIN {SOURCES} o ON o.sid = c.other_sid
+    ORDER BY c.eno, c.aid, o.source, c.other_value"""
 
 
 def golden_step(catalogue: Catalogue, entity_type: str, placing: tuple[str, ...]) -> Step:
@@ -181,11 +226,12 @@ def golden_step(catalogue: Catalogue, entity_type: str, placing: tuple[str, ...]
         f"""
         WITH g AS (
             SELECT e.entity_id, {", ".join(columns)}
-            FROM (SELECT DISTINCT entity_id FROM link WHERE entity_type = {lit(entity_type)} /*part:entity_id*/) e
-            LEFT JOIN (SELECT * FROM provenance WHERE entity_type = {lit(entity_type)} AND chosen /*part:entity_id*/) p
-              ON p.entity_id = e.entity_id
+            FROM (SELECT eno, entity_id FROM gov_entity WHERE entity_type = {lit(entity_type)} AND linked /*part:eno*/) e
+            LEFT JOIN (SELECT p.eno, t.attribute, p.value FROM provenance p JOIN gov_attribute t USING (aid)
+                       WHERE t.entity_type = {lit(entity_type)} AND p.chosen /*part:p.eno*/) p
+              ON p.eno = e.eno
             LEFT JOIN address_register a ON a.address_code = p.value
-            GROUP BY e.entity_id)
+            GROUP BY e.eno, e.entity_id)
         SELECT g.*, {code} AS address_code, a.district_code, a.town_code, a.community_code, a.grid_code,
                coalesce(a.grid_code, a.community_code, a.town_code, a.district_code) AS jurisdiction
         FROM g LEFT JOIN address_register a ON a.address_code = {code}

@@ -52,16 +52,17 @@ def steps(conflict_threshold: float, link_probability: float) -> list[Step]:
             "conflict tasks",
             "task_conflict",
             f"""
-            WITH c AS (SELECT entity_type, entity_id, attribute, max(severity) AS severity
+            WITH c AS (SELECT eno, aid, max(severity) AS severity
                        FROM conflict GROUP BY ALL HAVING max(severity) >= {conflict_threshold}),
-                 cand AS (SELECT p.entity_type, p.entity_id, p.attribute, p.value,
-                                 list(DISTINCT p.source ORDER BY p.source) AS sources, bool_or(p.chosen) AS chosen
-                          FROM provenance p JOIN c USING (entity_type, entity_id, attribute) GROUP BY ALL)
-            SELECT 'conflict' AS kind, c.entity_type, c.entity_id, c.attribute, c.severity,
+                 cand AS (SELECT p.eno, p.aid, p.value, list(DISTINCT s.source ORDER BY s.source) AS sources,
+                                 bool_or(p.chosen) AS chosen
+                          FROM provenance p JOIN c USING (eno, aid)
+                          JOIN (SELECT DISTINCT sid, source FROM gov_delivery) s USING (sid) GROUP BY ALL)
+            SELECT 'conflict' AS kind, e.entity_type, e.entity_id, a.attribute, c.severity,
                    to_json(list(struct_pack(value := cand.value, sources := cand.sources, chosen := cand.chosen)
                                 ORDER BY cand.chosen DESC, cand.value)) AS candidates
-            FROM c JOIN cand USING (entity_type, entity_id, attribute)
-            GROUP BY c.entity_type, c.entity_id, c.attribute, c.severity
+            FROM c JOIN cand USING (eno, aid) JOIN gov_entity e USING (eno) JOIN gov_attribute a USING (aid)
+            GROUP BY e.entity_type, e.entity_id, a.attribute, c.severity
             """,
         ),
         Step(
