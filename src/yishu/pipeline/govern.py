@@ -5,13 +5,14 @@ conform and validate (``conform``) -> reconcile -> standardise addresses (``stan
 link (``link``) -> survive (``survive``) -> golden records -> verification tasks (``tasks``) ->
 quality (``quality``) -> release (``release.ReleaseBuilder``) -> tasks synced to the control plane.
 
-Each run works in its own DuckDB file under ``data/work`` and starts from the current release's
-linkage state (the id registry), so a run killed at any point changes nothing that the next run
-reads: the rerun builds the same release an uninterrupted run would have. (A file, not an in-memory
-database: DuckDB compresses the tables it writes to a file, and the long value table of a million
-people takes about 9 GB uncompressed in memory, more than the engine's memory limit. Tables a later
-stage no longer reads are dropped as the run goes.) One run at a time (a
-lock file). The run is recorded in the control plane's ``govern_run``.
+Each run works in an in-memory DuckDB database (what outgrows the engine's memory limit spills to
+``data/work/spill``) and starts from the current release's linkage state (the id registry), so a
+run killed at any point changes nothing that the next run reads: the rerun builds the same release
+an uninterrupted run would have. (In memory, not a database file: with narrow, integer-keyed working
+tables (``keys``) DuckDB builds a table of the values of a million people in a quarter of the CPU
+time a file takes, and spills it when it must. Tables a later stage no longer reads are dropped as
+the run goes.) One run at a time (a lock file). The run is recorded in the control plane's
+``govern_run``.
 """
 
 from __future__ import annotations
@@ -20,11 +21,9 @@ import fcntl
 import json
 import shutil
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import sqlalchemy as sa
@@ -196,12 +195,12 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         raise GovernError(f"{ws.home}: nothing delivered yet; run 'yishu ingest' first")
     run_id = _start_run(ws, used, authority_version)
     work = ws.data_dir / "work"
-    for leftover in work.glob("govern-*"):
+    for leftover in work.glob("govern-*"):  # the database files of runs before in-memory working tables
         leftover.unlink(missing_ok=True)
+    shutil.rmtree(work / "spill", ignore_errors=True)  # what a killed run spilled
     work.mkdir(parents=True, exist_ok=True)
-    db = work / f"govern-{uuid.uuid4().hex}.duckdb"
     timings: dict[str, float] = {}
-    con = duckdb.connect(str(db), config={"threads": ws.settings["engine_threads"],
+    con = duckdb.connect(":memory:", config={"threads": ws.settings["engine_threads"],
                                          "memory_limit": ws.settings["engine_memory_limit"],
                                          "temp_directory": str(work / "spill"),
                                          # every release table is written ORDER BY its key: no step needs
@@ -302,8 +301,6 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         raise
     finally:
         con.close()
-        for f in (db, Path(str(db) + ".wal")):
-            f.unlink(missing_ok=True)
         shutil.rmtree(work / "spill", ignore_errors=True)
     result = GovernResult(run_id, release, [d.delivery_id for d in used], reconciliation, counts,
                           linkage.as_dict(), task_counts, timings, time.perf_counter() - started)  # fmt: skip
