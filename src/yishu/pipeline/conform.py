@@ -280,28 +280,16 @@ VALUE_SELECT = """
     LEFT JOIN gov_normal n ON n.element = f.element AND n.raw = r.raw"""
 
 
-def _content(d: DeliveryInUse) -> str:
-    """SQL of a landed row's whole content, for finding rows that repeat an earlier one."""
-    cells = ", ".join(f"coalesce({_quote(c)}, '')" for c in d.columns) or "''"
-    return f"concat_ws(chr(31), {cells})"
-
-
 def _row_select(d: DeliveryInUse, fs: list[FieldInUse], read) -> str:
-    """One delivery's rows: a hash of the content (rows that repeat one share it) and whether any
-    mapped column, and any identifying column, holds a value."""
+    """One delivery's rows: a content hash (for duplicates) and whether any mapped column, and any
+    identifying column, holds a value."""
+    cols = ", ".join(f"coalesce({_quote(c)}, '')" for c in d.columns) or "''"
     present = [f"{_raw(f.column)} IS NOT NULL" for f in fs]
     identifying = [f"{_raw(f.column)} IS NOT NULL" for f in fs if f.identity]
     return (f"SELECT {ROW_KEY} AS rid, _delivery_id AS delivery_id, _row_number AS row_number, "
-            f"{'true' if d.resource is None else 'false'} AS unknown_source, hash({_content(d)}) AS h, "
-            f"{' OR '.join(present) or 'false'} AS has_any, {' OR '.join(identifying) or 'false'} AS has_identity "
-            f"FROM {read(d.landed_path)}")  # fmt: skip
-
-
-def _repeat_select(d: DeliveryInUse, read) -> str:
-    """The rows of one delivery whose content hash repeats, with their content (compared exactly)."""
-    return (f"SELECT {ROW_KEY} AS rid, _delivery_id AS delivery_id, _row_number AS row_number, "
-            f"{_content(d)} AS content FROM {read(d.landed_path)} "
-            f"WHERE hash({_content(d)}) IN (SELECT h FROM repeated WHERE delivery_id = {d.delivery_id})")  # fmt: skip
+            f"{'true' if d.resource is None else 'false'} AS unknown_source, "
+            f"md5(concat_ws(chr(31), {cols})) AS content, {' OR '.join(present) or 'false'} AS has_any, "
+            f"{' OR '.join(identifying) or 'false'} AS has_identity FROM {read(d.landed_path)}")  # fmt: skip
 
 
 EMPTY_VALUES = ("SELECT CAST(NULL AS BIGINT) AS rid, CAST(NULL AS INTEGER) AS field, CAST(NULL AS VARCHAR) AS raw "
@@ -346,23 +334,18 @@ def steps(used: list[DeliveryInUse], catalogue: Catalogue, read) -> list[Step]:
         Step(
             "quarantine rows",
             "gov_row",
-            # a repeated row has the hash of an earlier row's content: only rows whose hash repeats are
-            # compared by content (hashing every row and grouping by a number is four times cheaper
-            # than grouping every row by its content)
             f"""WITH r AS ({" UNION ALL ".join(rows)}),
-                     repeated AS (SELECT delivery_id, h FROM r GROUP BY delivery_id, h HAVING count(*) > 1),
-                     c AS ({" UNION ALL ".join(_repeat_select(d, read) for d in used)}),
-                     first AS (SELECT rid, min(row_number) OVER (PARTITION BY delivery_id, content) AS first_row FROM c)
-                SELECT r.rid, r.delivery_id,
-                       CASE WHEN r.unknown_source THEN 'source.not_in_catalogue'
-                            WHEN f.first_row < r.row_number THEN 'duplicate_row'
-                            WHEN NOT r.has_any THEN 'empty_row'
-                            WHEN NOT r.has_identity THEN 'no_identity' END AS quarantine,
-                       CASE WHEN f.first_row < r.row_number THEN 'same content as row ' || CAST(f.first_row AS VARCHAR)
-                            WHEN r.unknown_source THEN 'no catalogue resource for this source'
-                            WHEN NOT r.has_any THEN 'no value in any catalogued column'
-                            WHEN NOT r.has_identity THEN 'no value in any identifying column' END AS detail
-                FROM r LEFT JOIN first f USING (rid)""",
+                     d AS (SELECT *, min(row_number) OVER (PARTITION BY delivery_id, content) AS first_row FROM r)
+                SELECT rid, delivery_id,
+                       CASE WHEN unknown_source THEN 'source.not_in_catalogue'
+                            WHEN first_row < row_number THEN 'duplicate_row'
+                            WHEN NOT has_any THEN 'empty_row'
+                            WHEN NOT has_identity THEN 'no_identity' END AS quarantine,
+                       CASE WHEN first_row < row_number THEN 'same content as row ' || CAST(first_row AS VARCHAR)
+                            WHEN unknown_source THEN 'no catalogue resource for this source'
+                            WHEN NOT has_any THEN 'no value in any catalogued column'
+                            WHEN NOT has_identity THEN 'no value in any identifying column' END AS detail
+                FROM d""",
         ),
         Step(
             "quarantine",
