@@ -4,6 +4,7 @@ building (栋 for 幢 / 号楼 / 座), one form of the unit (N单元 for N门 / 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -22,14 +23,18 @@ _DIGITS = {
     "九": 9,
 }
 _UNITS = {"十": 10, "百": 100, "千": 1000}
-_NUMERAL = re.compile("[零〇一二两三四五六七八九十百千]+(?=[号栋幢座楼单元门层室组户弄巷排])")
+_NUMERALS, _COUNTED = "零〇一二两三四五六七八九十百千", "号栋幢座楼单元门层室组户弄巷排"
+_NUMERAL = re.compile(f"[{_NUMERALS}]+(?=[{_COUNTED}])")
+# where _NUMERAL matches (a numeral right before what it counts): a search for this pair is ten
+# times faster than one for _NUMERAL, and most texts have none
+_NUMERAL_END = re.compile(f"[{_NUMERALS}][{_COUNTED}]")
 _NUMBER = re.compile(r"[0-9]+")
 _BUILDING = re.compile(r"([0-9]+)(?:号楼|幢|座|栋)")
 _UNIT = re.compile(r"([0-9]+)(?:单元门|单元|门)")
 _SHORTHAND = re.compile(r"([0-9]+)-([0-9]+)-([0-9]+)(?:室)?$")
-_SPACE = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=4096)  # texts repeat the same few numerals
 def chinese_number(text: str) -> int:
     """十四 -> 14, 二十 -> 20, 一千零二 -> 1002, 二一〇二 -> 2102 (digit by digit without units)."""
     if not any(ch in _UNITS for ch in text):
@@ -45,13 +50,26 @@ def chinese_number(text: str) -> int:
 
 
 def normalise(text: str) -> str:
-    """The normal form of an address text (see the module docstring)."""
-    t = _SPACE.sub("", unicodedata.normalize("NFKC", text or ""))
-    t = _NUMERAL.sub(lambda m: str(chinese_number(m.group())), t)
-    t = _SHORTHAND.sub(r"\1栋\2单元\3室", t)
-    t = _BUILDING.sub(r"\1栋", t)
-    t = _UNIT.sub(r"\1单元", t)
+    """The normal form of an address text (see the module docstring).
+
+    Each rewrite after the numerals runs only when the text has a character it needs to change
+    something (N栋 and N单元 are rewritten to themselves): most texts need none, and on Python 3.11 a
+    ``sub`` with a group reference costs a call into Python even when nothing matches. ``split()``
+    cuts at the same characters as the regex ``\\s`` (``str.isspace``), in a quarter of the time."""
+    t = "".join(unicodedata.normalize("NFKC", text or "").split())
+    if _NUMERAL_END.search(t):
+        t = _NUMERAL.sub(_arabic, t)
+    if "-" in t:
+        t = _SHORTHAND.sub(r"\1栋\2单元\3室", t)
+    if "幢" in t or "座" in t or "号楼" in t:
+        t = _BUILDING.sub(r"\1栋", t)
+    if "门" in t:
+        t = _UNIT.sub(r"\1单元", t)
     return t
+
+
+def _arabic(numeral: re.Match) -> str:
+    return str(chinese_number(numeral.group()))
 
 
 def numbers(text: str) -> list[int]:

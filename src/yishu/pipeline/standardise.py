@@ -14,6 +14,7 @@ release table of that name spells out the record, ``RECORD_ADDRESS_RELEASE``) an
 
 from __future__ import annotations
 
+import functools
 import shutil
 from functools import partial
 from pathlib import Path
@@ -81,10 +82,14 @@ def match_texts(con, register: AddressRegister | None, processes: int = 1) -> in
 def _match_row(register: AddressRegister, text: str) -> tuple:
     """One text's row of ``address_match`` after the text (the columns of ``_match_table``): built
     in the matching process, so the parent only stacks rows into columns."""
-    m = register.match(text or "")
-    status = "matched" if m.address_code and not m.proposed else "proposed" if m.level else "unmatched"
-    return (m.address_code, m.level, round(m.confidence, 3), m.division_code, m.grid_code, status,
-            "; ".join(m.reasons))  # fmt: skip
+    _text, code, level, confidence, division, grid, proposed, reasons = register.match_fields(text or "")
+    status = "matched" if code and not proposed else "proposed" if level else "unmatched"
+    return (code, level, _rounded(confidence), division, grid, status, "; ".join(reasons))
+
+
+@functools.cache  # a handful of confidences (base + 0.05 per division named), and round() is slow
+def _rounded(confidence: float) -> float:
+    return round(confidence, 3)
 
 
 MATCH_COLUMNS = {"address_code": pa.string(), "level": pa.string(), "confidence": pa.float64(),
