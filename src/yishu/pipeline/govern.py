@@ -55,7 +55,7 @@ RELEASE_TABLES = {
     "person": "SELECT * FROM person ORDER BY entity_id",
     "organisation": "SELECT * FROM organisation ORDER BY entity_id",
     "house": "SELECT * FROM house ORDER BY entity_id",
-    "provenance": survive.PROVENANCE_RELEASE,
+    "provenance": survive.provenance_release(),
     "conflict": survive.CONFLICT_RELEASE,
     "link": link.LINK_RELEASE,
     "address": "SELECT * FROM address ORDER BY address_code",
@@ -65,6 +65,28 @@ RELEASE_TABLES = {
     "reconciliation": "SELECT * FROM reconciliation ORDER BY delivery_id",
     "quality": "SELECT * FROM quality ORDER BY dimension, scope_kind, scope",
 }
+
+
+# Rows of a part of a large release table (provenance): DuckDB writes a Parquet file on one thread, so
+# the parts are written side by side, each sorted on its own (its entities follow the last part's).
+RELEASE_PART_ROWS = 8_000_000
+
+
+def _ranges(con, table: str, key: str, rows_per_part: int) -> list[tuple[int | None, int | None]]:
+    """Ranges ``(after, upto]`` of the integer ``key`` that split ``table`` into parts of about
+    ``rows_per_part`` rows (by counts of key buckets: exact, and the same on every run)."""
+    buckets = con.execute(
+        f"SELECT {key} // 4096 AS b, count(*) FROM {table} GROUP BY b ORDER BY b"
+    ).fetchall()
+    total = sum(n for _b, n in buckets)
+    parts = max(1, -(-total // rows_per_part))
+    bounds, seen = [], 0
+    for b, n in buckets:
+        seen += n
+        if len(bounds) < parts - 1 and seen >= total * (len(bounds) + 1) / parts:
+            bounds.append(b * 4096 + 4095)
+    edges = [None, *bounds, None]
+    return list(zip(edges[:-1], edges[1:], strict=True))
 
 
 class GovernError(RuntimeError):
@@ -107,15 +129,13 @@ def _restore_ids(con, release: Release | None) -> None:
         return
     for work, stored in ID_STATE.items():
         if stored in release.tables:
-            con.execute(
-                f"INSERT INTO {work} SELECT * FROM read_parquet('{release.path / (stored + '.parquet')}')"
-            )
+            con.execute(f"INSERT INTO {work} SELECT * FROM {release.scan(stored)}")
 
 
 def _drop(con, *names: str) -> None:
     """Drop working tables (and views) a later stage no longer reads."""
     kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
-    for name in names:
+    for name in sorted(names, key=lambda n: kinds.get(n) != "VIEW"):  # views first
         if name in kinds:
             con.execute(f'DROP {"VIEW" if kinds[name] == "VIEW" else "TABLE"} "{name}"')
 
@@ -245,16 +265,28 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         run([link.RECORD_CODE, *(link.raw_step(t, used, read) for t in ("person", "organisation", "house"))])
         _drop(con, "record_code")
         run([survival[2], link.DETACHED])  # answers first: refused links stand alone
+        run(survival[3:4])  # the values of records, so that the value table can go before linkage
+        # as of the end of the run's day (UTC): the same figures for any run that day, so a rerun after
+        # a crash builds the same release
+        day = (as_of or datetime.now(UTC)).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        say("measuring the quality of values")
+        t = time.perf_counter()
+        quality.compute_quality(con, day + timedelta(days=1), only="values")
+        timings["quality of values"] = round(time.perf_counter() - t, 3)
+        _drop(con, "gov_value")
         say("linking records to people, organisations and houses")
         t = time.perf_counter()
+        before = duck_tables(con)
         link.prepare(con, ws.settings["engine_threads"])
         _drop(con, "raw_person", "raw_organisation", "raw_house")
         linkage = link.link(con)
-        _drop(con, *(t for t in duck_tables(con) if t.startswith("__splink")))  # Splink's working tables
+        # the linkage's working tables (its id state, restored before, stays)
+        _drop(con, *(duck_tables(con) - before - {"link", "gov_entity"}))
         timings["link"] = round(time.perf_counter() - t, 3)
-        run(survival[3:4])
+        run(survival[4:5])
+        _drop(con, "gov_candidate")
         parts = _parts(con, "candidate")
-        run(survival[4:], parts)
+        run(survival[5:], parts)
         _drop(con, "candidate")
         for et in ("person", "organisation", "house"):  # in parts by the entity type's own values
             values = f"(SELECT 1 FROM provenance p JOIN gov_attribute a USING (aid) WHERE a.entity_type = {lit(et)})"
@@ -272,19 +304,18 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
                                  "rows_in = accepted + quarantined AS exact FROM gov_delivery")])  # fmt: skip
         say("measuring quality")
         t = time.perf_counter()
-        # as of the end of the run's day (UTC): the same figures for any run that day, so a rerun after
-        # a crash builds the same release
-        day = (as_of or datetime.now(UTC)).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        quality.compute_quality(con, day + timedelta(days=1), parts=parts)
+        quality.compute_quality(con, day + timedelta(days=1), parts=parts, only="entities")
         timings["quality"] = round(time.perf_counter() - t, 3)
         say("writing the release")
         builder = ReleaseBuilder(ws)
         try:
-            counts = {}
-            for table, query in RELEASE_TABLES.items():
-                counts[table] = builder.add_table(table, con, query)
-            for work_table, stored in ID_STATE.items():  # read whole by the next run: in no order
-                builder.add_table(stored, con, f"SELECT * FROM {work_table}")
+            queries = {"provenance": [survive.provenance_release(after, upto)
+                                      for after, upto in _ranges(con, "provenance", "eno", RELEASE_PART_ROWS)],
+                       **{t: q for t, q in RELEASE_TABLES.items() if t != "provenance"},
+                       # read whole by the next run: in no order
+                       **{stored: f"SELECT * FROM {work}" for work, stored in ID_STATE.items()}}  # fmt: skip
+            written = builder.add_tables(con, queries, writers=ws.settings["engine_threads"])
+            counts = {t: written[t] for t in RELEASE_TABLES}
             reconciliation = [dict(zip(("delivery_id", "source", "rows_in", "accepted", "quarantined", "exact"), r,
                                        strict=True))
                               for r in con.execute("SELECT * FROM reconciliation ORDER BY delivery_id").fetchall()]  # fmt: skip

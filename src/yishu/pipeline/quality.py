@@ -211,12 +211,11 @@ def steps(as_of: datetime, d: Dialect = DUCKDB, grace: timedelta = timedelta(hou
                                   THEN '1' ELSE '2' END
                         END THEN 1 ELSE 0 END) AS passed
             FROM gov_value i
+            JOIN gov_field fi ON fi.field = i.field AND fi.attribute = {lit(ID_ATTRIBUTE)}
             JOIN gov_value v ON v.rid = i.rid
-            JOIN gov_field f ON f.field = v.field
+            JOIN gov_field f ON f.field = v.field AND f.attribute IN ({lit(BIRTH_ATTRIBUTE)}, {lit(SEX_ATTRIBUTE)})
             LEFT JOIN record_jurisdiction j ON j.rid = v.rid
-            WHERE i.field IN (SELECT field FROM gov_field WHERE attribute = {lit(ID_ATTRIBUTE)}) AND i.value IS NOT NULL
-              AND v.field IN (SELECT field FROM gov_field WHERE attribute IN ({lit(BIRTH_ATTRIBUTE)}, {lit(SEX_ATTRIBUTE)}))
-              AND v.value IS NOT NULL
+            WHERE i.value IS NOT NULL AND v.value IS NOT NULL
               AND (f.attribute = {lit(BIRTH_ATTRIBUTE)} OR v.value IN ('1', '2'))
             GROUP BY f.source, f.element, {j_scopes}
             """,
@@ -267,16 +266,38 @@ def run_steps(con, steps_: list[Step], d: Dialect = DUCKDB, keep: bool = False, 
             con.execute(f"DROP TABLE IF EXISTS {step.output}")
 
 
+# the checks of delivered values (they read ``gov_value``, which a governance run drops before
+# linkage): a run computes them first (``only="values"``) and the entity checks at the end
+VALUE_CHECKS = ("quality_delivery", "quality_check_value", "quality_check_delivery", "quality_check_record")
+
+
 def compute_quality(
-    con, as_of: datetime, *, grace: timedelta = timedelta(hours=12), keep: bool = False, parts: int = 1
+    con,
+    as_of: datetime,
+    *,
+    grace: timedelta = timedelta(hours=12),
+    keep: bool = False,
+    parts: int = 1,
+    only: str | None = None,
 ) -> None:
     """Create table ``quality`` in ``con`` from the governance working tables (see the module doc).
 
     ``as_of``: the run timestamp (timezone-aware; a naive one is taken as UTC); ``grace``: how late
-    a delivery may arrive after its cycle and still be on time."""
+    a delivery may arrive after its cycle and still be on time. ``only``: ``"values"`` computes the
+    checks of delivered values and keeps their tables, ``"entities"`` the rest and ``quality``."""
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=UTC)
-    run_steps(con, steps(as_of, grace=grace), keep=keep, parts=parts)
+    every = steps(as_of, grace=grace)
+    if only == "values":
+        run(con, [s for s in every if s.name in VALUE_CHECKS], parts=parts)
+        return
+    if only == "entities":
+        run(con, [s for s in every if s.name not in VALUE_CHECKS], parts=parts)
+        if not keep:
+            for step in every[:-1]:
+                con.execute(f"DROP TABLE IF EXISTS {step.output}")
+        return
+    run_steps(con, every, keep=keep, parts=parts)
 
 
 def top_reasons(con, limit: int = 10) -> list[dict]:

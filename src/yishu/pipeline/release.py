@@ -1,6 +1,9 @@
 """Releases (版本): immutable versions of the base database, switched atomically.
 
-Chosen format: versioned Parquet folders with an atomic pointer. A release is built in a private
+Chosen format: versioned Parquet folders with an atomic pointer. A table is one Parquet file
+(``<table>.parquet``) or, when it is large, a folder of parts in key order (``<table>/part-00000.parquet``
+...: DuckDB writes one Parquet file on one thread, so the parts of a large table are written side
+by side). A release is built in a private
 folder (``releases/.building-<uuid>``), every file is fsynced, the folder is renamed to its number,
 and only then is ``releases/CURRENT`` replaced (write, fsync, ``os.replace``: atomic on POSIX).
 A crash at any point (kill -9) leaves the previous release current and readable; the next build
@@ -17,6 +20,7 @@ import os
 import re
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,18 +58,32 @@ class Release:
     tables: dict[str, int]  # table -> rows
     meta: dict
 
+    def files(self, table: str) -> list[Path]:
+        """The Parquet files of ``table``, in key order (one, or the parts of a large table)."""
+        single = self.path / f"{table}.parquet"
+        if single.is_file():
+            return [single]
+        return sorted((self.path / table).glob("part-*.parquet"))
+
+    def scan(self, table: str) -> str:
+        """SQL that reads ``table`` (DuckDB's ``read_parquet`` of its files)."""
+        return scan(self.files(table))
+
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with one read-only view per table of this release."""
         con = duckdb.connect()
         for table in self.tables:
-            con.execute(
-                f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{self.path / (table + '.parquet')}')"
-            )
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM {self.scan(table)}")
         return con
 
     def as_dict(self) -> dict:
         return {"id": self.id, "created_at": self.created_at, "tables": self.tables, "meta": self.meta,
                 "path": str(self.path)}  # fmt: skip
+
+
+def scan(files: list[Path]) -> str:
+    """SQL that reads Parquet ``files`` as one table, in their order."""
+    return "read_parquet([" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "])"
 
 
 def _load(path: Path) -> Release:
@@ -108,17 +126,50 @@ class ReleaseBuilder:
         self.folder.mkdir()
         self.tables: dict[str, int] = {}
 
-    def add_table(self, name: str, con: duckdb.DuckDBPyConnection, query: str) -> int:
-        """Write the result of ``query`` (SQL on ``con``) as table ``name``; returns its rows."""
-        if not _NAME.fullmatch(name):
-            raise ValueError(f"release table name {name!r} must be lower_snake_case")
-        if name in self.tables:
-            raise ValueError(f"release table {name!r} added twice")
-        target = self.folder / f"{name}.parquet"
-        con.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
-        rows = con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchall()[0][0]
-        self.tables[name] = rows
-        return rows
+    def add_table(self, name: str, con: duckdb.DuckDBPyConnection, query: str | list[str]) -> int:
+        """Write the result of ``query`` (SQL on ``con``) as table ``name``; returns its rows. A list of
+        queries makes a table of parts, one file each, in the list's order."""
+        return self.add_tables(con, {name: query})[name]
+
+    def add_tables(self, con: duckdb.DuckDBPyConnection, tables: dict[str, str | list[str]],
+                   writers: int = 1) -> dict[str, int]:  # fmt: skip
+        """``add_table`` for each table, by ``writers`` files written at a time (each on a cursor
+        of ``con``: DuckDB writes one Parquet file on one thread; with one writer, on ``con`` itself,
+        which also sees its temporary tables and registered frames). Returns each table's rows."""
+        files = []  # (target, query), largest tables first as given
+        for name, query in tables.items():
+            if not _NAME.fullmatch(name):
+                raise ValueError(f"release table name {name!r} must be lower_snake_case")
+            if name in self.tables:
+                raise ValueError(f"release table {name!r} added twice")
+            self.tables[name] = 0
+            if isinstance(query, str):
+                files.append((name, self.folder / f"{name}.parquet", query))
+            else:
+                (self.folder / name).mkdir()
+                files += [
+                    (name, self.folder / name / f"part-{i:05d}.parquet", q) for i, q in enumerate(query)
+                ]
+
+        def copy(on: duckdb.DuckDBPyConnection, target: Path, query: str) -> int:
+            on.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+            return on.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchall()[0][0]
+
+        def write(target: Path, query: str) -> int:
+            cursor = con.cursor()
+            try:
+                return copy(cursor, target, query)
+            finally:
+                cursor.close()
+
+        if writers <= 1 or len(files) == 1:
+            counts = [copy(con, target, query) for _name, target, query in files]
+        else:
+            with ThreadPoolExecutor(writers) as pool:
+                counts = list(pool.map(lambda f: write(f[1], f[2]), files))
+        for (name, _target, _query), rows in zip(files, counts, strict=True):
+            self.tables[name] += rows
+        return {name: self.tables[name] for name in tables}
 
     def commit(self, meta: dict | None = None) -> Release:
         existing = [int(p.name) for p in self.root.iterdir() if p.is_dir() and p.name.isdigit()]
@@ -130,7 +181,12 @@ class ReleaseBuilder:
             json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
         for f in self.folder.iterdir():
-            _fsync_file(f)
+            if f.is_dir():  # the parts of a large table
+                for part in f.iterdir():
+                    _fsync_file(part)
+                _fsync_dir(f)
+            else:
+                _fsync_file(f)
         _fsync_dir(self.folder)
         final = self.root / str(release_id)
         os.rename(self.folder, final)
@@ -154,24 +210,22 @@ def diff(ws: Workspace, a: int, b: int, key: str = "entity_id") -> dict:
     for table in sorted(set(ra.tables) | set(rb.tables)):
         entry: dict = {"rows": [ra.tables.get(table), rb.tables.get(table)]}
         if table in ra.tables and table in rb.tables:
-            pa_, pb = ra.path / f"{table}.parquet", rb.path / f"{table}.parquet"
-            cols_a = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{pa_}')").fetchall()]
-            cols_b = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{pb}')").fetchall()]
+            pa_, pb = ra.scan(table), rb.scan(table)
+            cols_a = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {pa_}").fetchall()]
+            cols_b = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {pb}").fetchall()]
             unique = (
                 key in cols_a
                 and key in cols_b
                 and all(
-                    con.execute(
-                        f"SELECT count(*) = count(DISTINCT {key}) FROM read_parquet('{p}')"
-                    ).fetchall()[0][0]
+                    con.execute(f"SELECT count(*) = count(DISTINCT {key}) FROM {p}").fetchall()[0][0]
                     for p in (pa_, pb)
                 )
             )  # rows compared by key only where the key identifies a row (not in provenance, link ...)
             if unique and cols_a == cols_b:
                 added, removed, changed = con.execute(
                     f"""
-                    WITH x AS (SELECT {key}, md5(CAST(to_json(t) AS VARCHAR)) AS h FROM read_parquet('{pa_}') t),
-                         y AS (SELECT {key}, md5(CAST(to_json(t) AS VARCHAR)) AS h FROM read_parquet('{pb}') t)
+                    WITH x AS (SELECT {key}, md5(CAST(to_json(t) AS VARCHAR)) AS h FROM {pa_} t),
+                         y AS (SELECT {key}, md5(CAST(to_json(t) AS VARCHAR)) AS h FROM {pb} t)
                     SELECT (SELECT count(*) FROM y ANTI JOIN x USING ({key})),
                            (SELECT count(*) FROM x ANTI JOIN y USING ({key})),
                            (SELECT count(*) FROM x JOIN y USING ({key}) WHERE x.h <> y.h)

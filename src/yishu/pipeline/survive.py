@@ -18,7 +18,7 @@ value, which the verification tasks use.
 
 The working tables are keyed by numbers (``keys``): ``candidate`` and ``provenance`` (eno, aid,
 value, rid, rank, sid, and ``chosen``) and ``conflict`` (eno, aid, chosen_value, chosen_sid,
-other_value, other_sid, severity); ``PROVENANCE_RELEASE`` and ``CONFLICT_RELEASE`` spell them out
+other_value, other_sid, severity); ``provenance_release`` and ``CONFLICT_RELEASE`` spell them out
 for the release.
 
 Why our own code: survivorship by an authority map with provenance per value is what MDM products
@@ -65,8 +65,8 @@ def address_attributes(catalogue: Catalogue) -> set[str]:
 
 
 def steps(catalogue: Catalogue) -> list[Step]:
-    """The survivorship steps: answers, attributes and answer values (before linkage), then
-    candidates, provenance and conflicts (``survival[3:]``, after it)."""
+    """The survivorship steps: answers, attributes, answer values and the values of records (before
+    linkage), then candidates, provenance and conflicts (``survival[4:]``, after it)."""
     addresses = ", ".join(lit(a) for a in sorted(address_attributes(catalogue))) or "NULL"
     # the attributes values can have: the catalogue's, and those grid workers' answers name
     candidate_attribute = "attribute LIKE '%.%' AND attribute NOT LIKE '\\_%' ESCAPE '\\'"
@@ -119,34 +119,53 @@ def steps(catalogue: Catalogue) -> list[Step]:
             LEFT JOIN address_match m ON m.text = x.value""",
         ),
         Step(
-            "candidates",
-            "candidate",
-            # (``link`` holds accepted records only)
+            "values of records",
+            "gov_candidate",
+            # before linkage, so that the value table can go: the candidates of accepted records, by record
             f"""
-            SELECT l.eno, f.aid, CASE WHEN f.address THEN coalesce(ra.address_code, v.value) ELSE v.value END AS value,
-                   v.rid, f.authority_rank AS rank, d.arrival, f.sid
+            SELECT v.rid, f.aid, CASE WHEN f.address THEN coalesce(ra.address_code, v.value) ELSE v.value END AS value,
+                   f.authority_rank AS rank, d.arrival, f.sid
             FROM gov_value v
             JOIN (SELECT f.field, f.delivery_id, f.sid, f.authority_rank, a.aid, a.address
                   FROM gov_field f JOIN gov_attribute a USING (attribute) WHERE a.entity_type = f.entity_type) f
               USING (field)
-            JOIN link l ON l.rid = v.rid
-            JOIN gov_delivery d ON d.delivery_id = f.delivery_id
+            JOIN gov_delivery d ON d.delivery_id = f.delivery_id AND NOT d.event
             LEFT JOIN record_address ra ON ra.rid = v.rid AND ra.aid = f.aid
-            WHERE v.value IS NOT NULL
-            UNION ALL
-            SELECT e.eno, x.aid, x.value, x.rid, -1, d.arrival, d.sid
-            FROM gov_answer x JOIN gov_entity e USING (entity_type, entity_id)
-            JOIN gov_delivery d ON d.delivery_id = {keys.delivery_of("x.rid")}""",
+            WHERE v.value IS NOT NULL AND {ACCEPTED}""",
+        ),
+        Step(
+            "candidates",
+            "candidate",
+            # ``multi``: the candidates of an entity may repeat a source's value (two records of one
+            # source, two columns of a record for one attribute, answers); only theirs need ``support``
+            f"""
+            WITH repeats AS (SELECT delivery_id FROM gov_field f JOIN gov_attribute a USING (attribute)
+                             GROUP BY delivery_id, a.aid HAVING count(*) > 1),
+                 multi AS (SELECT eno FROM link GROUP BY eno, delivery_id HAVING count(*) > 1
+                           UNION SELECT eno FROM link WHERE delivery_id IN (SELECT delivery_id FROM repeats)
+                           UNION SELECT e.eno FROM gov_answer JOIN gov_entity e USING (entity_type, entity_id))
+            SELECT c.*, c.eno IN (SELECT eno FROM multi) AS multi
+            FROM (SELECT l.eno, c.aid, c.value, c.rid, c.rank, c.arrival, c.sid
+                  FROM gov_candidate c JOIN link l USING (rid)
+                  UNION ALL
+                  SELECT e.eno, x.aid, x.value, x.rid, -1, d.arrival, d.sid
+                  FROM gov_answer x JOIN gov_entity e USING (entity_type, entity_id)
+                  JOIN gov_delivery d ON d.delivery_id = {keys.delivery_of("x.rid")}) c""",
         ),
         Step(
             "provenance",
             "provenance",
+            # ``support`` (how many of the source's candidates agree) counted only where it can exceed 1
             """
             SELECT eno, aid, value, rid, rank, sid,
                    row_number() OVER (PARTITION BY eno, aid
                                       ORDER BY rank, arrival, support DESC, value NULLS LAST, rid) = 1 AS chosen
-            FROM (SELECT *, count(*) OVER (PARTITION BY eno, aid, sid, value) AS support
-                  FROM candidate WHERE true /*part:eno*/)
+            FROM (SELECT eno, aid, value, rid, rank, arrival, sid, 1 AS support
+                  FROM candidate WHERE NOT multi /*part:eno*/
+                  UNION ALL
+                  SELECT eno, aid, value, rid, rank, arrival, sid,
+                         count(*) OVER (PARTITION BY eno, aid, sid, value) AS support
+                  FROM candidate WHERE multi /*part:eno*/)
             """,
         ),
         Step(
@@ -178,8 +197,20 @@ def steps(catalogue: Catalogue) -> list[Step]:
 
 SOURCES = "(SELECT DISTINCT sid, source FROM gov_delivery)"
 
+
 # the release tables ``provenance`` and ``conflict``: entities, attributes, sources and records spelled out
-PROVENANCE_RELEASE = f"""
+def provenance_release(after: int | None = None, upto: int | None = None) -> str:
+    """The release table ``provenance`` (of the entities ``after < eno <= upto`` when given, a part of
+    it), in key order."""
+    within = " AND ".join(
+        c
+        for c in (
+            f"p.eno > {after}" if after is not None else "",
+            f"p.eno <= {upto}" if upto is not None else "",
+        )
+        if c
+    )
+    return f"""
     SELECT e.entity_type, e.entity_id, a.attribute, p.value, d.source, d.delivery_id, {keys.row_of("p.rid")} AS row_number,
            {keys.record_id("d.prefix", "p.rid")} AS record_id, d.arrived_at, CAST(p.rank AS INTEGER) AS authority_rank,
            p.chosen
@@ -187,7 +218,10 @@ PROVENANCE_RELEASE = f"""
     JOIN gov_entity e USING (eno)
     JOIN gov_attribute a USING (aid)
     JOIN gov_delivery d ON d.delivery_id = {keys.delivery_of("p.rid")}
+    {"WHERE " + within if within else ""}
     ORDER BY p.eno, p.aid, p.rank, p.rid"""
+
+
 CONFLICT_RELEASE = f"""
     SELECT e.entity_type, e.entity_id, a.attribute, c.chosen_value, s.source AS chosen_source, c.other_value,
            o.source AS other_source, c.severity

@@ -54,15 +54,13 @@ class ReleaseData:
         for table in ("person", "organisation", "house", "provenance"):
             if table not in release.tables:
                 continue
-            path = release.path / f"{table}.parquet"
+            path = release.scan(table)
             if table == "provenance":
-                self.con.execute(f"CREATE TABLE provenance AS SELECT * FROM read_parquet('{path}') "
+                self.con.execute(f"CREATE TABLE provenance AS SELECT * FROM {path} "
                                  "ORDER BY entity_type, entity_id")  # fmt: skip
                 self.columns[table] = [r[0] for r in self.con.execute("DESCRIBE provenance").fetchall()]
                 continue
-            arrow = self.con.execute(
-                f"SELECT * FROM read_parquet('{path}') ORDER BY {ENTITY_KEY}"
-            ).to_arrow_table()
+            arrow = self.con.execute(f"SELECT * FROM {path} ORDER BY {ENTITY_KEY}").to_arrow_table()
             self.tables[table] = arrow
             self.columns[table] = arrow.column_names
             self._ids[table] = arrow.column(ENTITY_KEY).to_numpy(zero_copy_only=False)
