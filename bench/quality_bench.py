@@ -1,15 +1,19 @@
 """The quality stage alone, on the working tables of a real governance run.
 
-    python bench/quality_bench.py capture WS DIR     # run `govern` on workspace WS, save its quality
-                                                     # inputs to DIR as Parquet, stop before quality
-    python bench/quality_bench.py load DIR DB --copies 10   # DuckDB file DB with the inputs, 10
-                                                     # copies with altered record and entity ids
-    python bench/quality_bench.py run DB OUT.parquet [--module OLD.py] [--memory 8GB]
+    python bench/quality_bench.py capture WS DIR     # run `govern` on (a copy of) workspace WS, save
+                                                     # its working database as each quality phase
+                                                     # starts (DIR/values.duckdb, DIR/entities.duckdb)
+    python bench/quality_bench.py run DIR/values.duckdb OUT.parquet [--module OLD.py] [--memory 8GB]
 
-``run`` computes ``quality`` on DB (2 threads) with the installed ``yishu.pipeline.quality`` or
-with another copy of it (``git show REV:src/yishu/pipeline/quality.py > OLD.py``), writes the
-table to OUT.parquet and prints the time, CPU time and peak resident set of the process as JSON.
-Run each measurement in its own process; compare two outputs with ``cmp A.parquet B.parquet``.
+The governance run measures quality in two phases: the checks of delivered values before linkage
+(so that the value table can go), the rest after survivorship (``quality.compute_quality(...,
+only="values" | "entities")``). ``capture`` stops the run at the second phase. ``run`` loads one
+snapshot into an in-memory database (as the run works), computes that phase (2 threads) with the
+installed ``yishu.pipeline.quality`` or with another copy of it (``git show
+REV:src/yishu/pipeline/quality.py > OLD.py``; it must know the same phases), writes the tables the
+phase makes (``quality`` for the second) to OUT.parquet (one file per table: OUT.<table>.parquet)
+and prints the time, CPU time and peak resident set of the process as JSON. Run each measurement
+in its own process; compare two outputs with ``cmp A.parquet B.parquet``.
 """
 
 from __future__ import annotations
@@ -18,19 +22,24 @@ import argparse
 import importlib.util
 import json
 import resource
+import shutil
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-INPUTS = {  # table -> id columns altered in the copies
-    "gov_delivery": (),
-    "gov_value": ("record_id",),
-    "record_jurisdiction": ("record_id",),
-    "provenance": ("record_id", "entity_id"),
-    "conflict": ("entity_id",),
-}
+PHASES = ("values", "entities")
+
+
+def _save(con, path: Path, as_of: datetime) -> None:
+    path.unlink(missing_ok=True)
+    con.execute(f"ATTACH '{path}' AS snapshot")
+    con.execute("COPY FROM DATABASE memory TO snapshot")
+    con.execute("DETACH snapshot")
+    Path(f"{path}.as_of").write_text(as_of.isoformat())
+    print("saved", path, flush=True)
 
 
 def capture(ws_home: Path, out: Path) -> None:
@@ -40,62 +49,56 @@ def capture(ws_home: Path, out: Path) -> None:
     class Captured(Exception):
         pass
 
-    def save(con, as_of, **_kw):
-        for table in INPUTS:
-            con.execute(f"COPY {table} TO '{out / table}.parquet' (FORMAT parquet)")
-        (out / "as_of.txt").write_text(as_of.isoformat())
-        raise Captured
+    compute = quality.compute_quality
+
+    def save(con, as_of, **kw):
+        phase = kw.get("only")
+        _save(con, out / f"{phase}.duckdb", as_of)
+        if phase == PHASES[-1]:
+            raise Captured
+        compute(con, as_of, **kw)
 
     out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="quality-bench-"))
+    shutil.copytree(ws_home, work, dirs_exist_ok=True)  # the run is stopped: on a copy
     quality.compute_quality = save
     try:
-        govern.govern(Workspace.open(ws_home))
+        govern.govern(Workspace.open(work))
     except Captured:
-        print("saved", out)
+        pass
+    finally:
+        quality.compute_quality = compute
+        shutil.rmtree(work, ignore_errors=True)
 
 
-def altered(column: str, copy: int) -> str:
-    # entity ids keep their length (P0000012345 -> P3000012345): short strings are stored inline
-    if column == "entity_id":
-        return f"substr(entity_id, 1, 1) || '{copy}' || substr(entity_id, 3) AS entity_id"
-    return f"{column} || '~{copy}' AS {column}"
-
-
-def load(src: Path, db: Path, copies: int) -> None:
-    con = duckdb.connect(str(db), config={"threads": 2})
-    for table, ids in INPUTS.items():
-        path = f"'{src / table}.parquet'"
-        parts = [f"SELECT * FROM {path}"] + [
-            f"SELECT * REPLACE ({', '.join(altered(c, i) for c in ids)}) FROM {path}"
-            for i in range(1, copies)
-            if ids
-        ]
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS {' UNION ALL '.join(parts)}")
-    con.execute("CHECKPOINT")
-    Path(f"{db}.as_of").write_text((src / "as_of.txt").read_text())
-
-
-def run(db: Path, out: Path, module: Path | None, memory: str) -> None:
+def run(snapshot: Path, out: Path, module: Path | None, memory: str) -> None:
     if module:
         spec = importlib.util.spec_from_file_location("quality_under_test", module)
         quality = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(quality)
     else:
         from yishu.pipeline import quality
-    from yishu.pipeline.steps import run as run_steps
-
-    as_of = datetime.fromisoformat(Path(f"{db}.as_of").read_text().strip())
-    con = duckdb.connect(str(db), config={"threads": 2, "memory_limit": memory})
-    steps, timings = quality.steps(as_of), {}
-    started = time.perf_counter()
-    run_steps(con, steps, timings=timings)
-    seconds = time.perf_counter() - started
-    con.execute(f"COPY quality TO '{out}' (FORMAT parquet)")
-    for step in steps:
-        con.execute(f"DROP TABLE IF EXISTS {step.output}")
+    phase = snapshot.stem
+    if phase not in PHASES:
+        raise SystemExit(
+            f"{snapshot}: a snapshot of `capture` ({' or '.join(p + '.duckdb' for p in PHASES)})"
+        )
+    as_of = datetime.fromisoformat(Path(f"{snapshot}.as_of").read_text().strip())
+    con = duckdb.connect(":memory:", config={"threads": 2, "memory_limit": memory,
+                                             "preserve_insertion_order": False})  # fmt: skip
+    con.execute(f"ATTACH '{snapshot}' AS snapshot (READ_ONLY)")
+    con.execute("COPY FROM DATABASE snapshot TO memory")
+    con.execute("DETACH snapshot")
+    before = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    started, cpu = time.perf_counter(), time.process_time()
+    quality.compute_quality(con, as_of, only=phase)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    made = sorted({r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()} - before)
+    for table in made:
+        con.execute(f"COPY (FROM {table}) TO '{out.with_suffix(f'.{table}.parquet')}' (FORMAT parquet)")
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"seconds": round(seconds, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
-                      "peak_rss_mib": usage.ru_maxrss // 1024, "steps": timings}))  # fmt: skip
+    print(json.dumps({"phase": phase, "seconds": round(seconds, 2), "cpu_s": round(cpu, 1),
+                      "peak_rss_mib": usage.ru_maxrss // 1024, "tables": made}))  # fmt: skip
 
 
 def cmp(a: Path, b: Path) -> None:
@@ -113,12 +116,8 @@ def main() -> None:
     p = sub.add_parser("capture")
     p.add_argument("ws", type=Path)
     p.add_argument("out", type=Path)
-    p = sub.add_parser("load")
-    p.add_argument("src", type=Path)
-    p.add_argument("db", type=Path)
-    p.add_argument("--copies", type=int, default=1)
     p = sub.add_parser("run")
-    p.add_argument("db", type=Path)
+    p.add_argument("snapshot", type=Path)
     p.add_argument("out", type=Path)
     p.add_argument("--module", type=Path)
     p.add_argument("--memory", default="8GB")
@@ -128,10 +127,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "capture":
         capture(args.ws, args.out)
-    elif args.command == "load":
-        load(args.src, args.db, args.copies)
     elif args.command == "run":
-        run(args.db, args.out, args.module, args.memory)
+        run(args.snapshot, args.out, args.module, args.memory)
     else:
         cmp(args.a, args.b)
 

@@ -204,6 +204,15 @@ def test_a_verification_answer_flows_into_the_next_release(city, tmp_path):
     assert moved[0] == new_code and new_code.startswith(moved[1][:12])
     assert any(d["source"] == "网格核验" for d in deliveries(ws))
     assert task["task_id"] not in {t["task_id"] for t in tasks.list_tasks(ws, "open", limit=None)}
+    # the tasks the second release raises again stay open, first raised by the first, now by the second
+    still = {t["task_id"]: t for t in tasks.list_tasks(ws, "open", limit=None)}
+    assert second.tasks["kept"] > 0 and len(still) == second.tasks["kept"] + second.tasks["opened"]
+    kept = [t for t in still.values() if t["first_release"] == first.release.id]
+    assert len(kept) == second.tasks["kept"]
+    assert all(t["last_release"] == second.release.id for t in still.values())
+    with second.release.connect() as con:
+        asked = dict(con.execute("SELECT task_id, question FROM task").fetchall())
+    assert all(json.loads(asked[t["task_id"]]) == t["question"] for t in kept)
 
 
 CHILD = textwrap.dedent(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 
 import openpyxl
@@ -43,6 +44,52 @@ def test_a_synth_manifest_lands_every_row(ws, small_city, manifest):
     again = ingest_manifest(ws, small_city / "manifest.json")
     assert all(r.duplicate for r in again)
     assert len(deliveries(ws)) == len(manifest["sources"])
+
+
+def test_reading_ahead_in_processes_lands_the_same_bytes(small_city, tmp_path, monkeypatch):
+    """``ingest_manifest`` with parts read in forked processes: the same deliveries, numbered in the
+    same order, the same landed and quarantine files byte for byte, as one by one."""
+    from yishu.pipeline import ingest
+
+    city = tmp_path / "city"
+    shutil.copytree(small_city, city)
+    manifest = json.loads((city / "manifest.json").read_text(encoding="utf-8"))
+    # a delivery in two parts, and a part with rows that cannot be read (ragged, undecodable)
+    first = next(
+        s for s in manifest["sources"] if s["files"][0]["file"].endswith(".csv") and s["encoding"] == "utf-8"
+    )
+    extra = city / "sources" / "extra_part.csv"
+    header = (city / first["files"][0]["file"]).read_text(encoding="utf-8").splitlines()[0]
+    width = header.count(",") + 1
+    extra.write_bytes((header + "\n" + ",".join(["x"] * width) + "\n" + "only,two\n").encode()
+                      + b"\xff\xfe," * (width - 1) + b"z\n")  # fmt: skip
+    first["files"].append({"file": "sources/extra_part.csv"})
+    (city / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(ingest, "READ_AHEAD_FROM", 0)
+    landed = {}
+    for processes in (1, 2):
+        ws = Workspace.init(tmp_path / f"ws{processes}").workspace
+        results = ingest_manifest(ws, city / "manifest.json", processes=processes)
+        files = sorted((ws.data_dir / "landed").glob("*.parquet"))
+        landed[processes] = (
+            [(r.delivery_id, r.source, r.rows_in, r.rows_landed, r.rows_quarantined, r.columns,
+              r.quarantine_reasons) for r in results],
+            {f.name: f.read_bytes() for f in files},
+        )  # fmt: skip
+    assert landed[1] == landed[2]
+    two_parts = next(r for r in landed[2][0] if r[1] == first["source"])
+    assert two_parts[2] == first["rows"] + 3 and two_parts[4] >= 1  # the part's rows, ragged ones kept
+    assert any(name.endswith(".quarantine.parquet") for name in landed[2][1])
+    # a broken file: the same error, naming it, and nothing stored for it
+    broken = city / "sources" / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    manifest["sources"].append({"source": "坏文件", "rows": 1, "files": [{"file": "sources/broken.xlsx"}]})
+    (city / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    ws = Workspace.init(tmp_path / "ws3").workspace
+    with pytest.raises(DeliveryError, match="broken.xlsx"):
+        ingest_manifest(ws, city / "manifest.json", processes=2)
+    assert "坏文件" not in {d["source"] for d in deliveries(ws)}
+    assert len(deliveries(ws)) == len(manifest["sources"]) - 1
 
 
 def ingest_sha(path):

@@ -168,10 +168,74 @@ class _Landing:
         return final, bad_path
 
 
+def _read(path: Path, fmt: str) -> tuple[list[str], object, list]:
+    """A part read whole: its columns, what was detected, and its items, runs of rows as ``Rows``
+    (compact to send from a forked process: one text array per column)."""
+    reader = Reader(path, fmt)
+    items, numbers, rows = [], [], []
+
+    def flush():
+        if rows:
+            values = zip(*rows, strict=True) if reader.columns else ()
+            items.append(Rows(np.array(numbers, dtype=np.int64), [pa.array(c, pa.string()) for c in values]))
+            numbers.clear()
+            rows.clear()
+
+    for item in reader.rows():
+        if type(item) is tuple and len(item) == 2:
+            numbers.append(item[0])
+            rows.append(item[1])
+            if len(rows) >= BATCH:
+                flush()
+        else:
+            flush()
+            items.append(item)
+    flush()
+    return reader.columns, reader.detected, items
+
+
+def _read_part(job: tuple[Path, str]):
+    return _read(*job)
+
+
+class _ReadAhead:
+    """The parts of the deliveries to come, read in ``processes`` forked processes, at most
+    ``2 * processes`` parts ahead of the one being landed (each part read is held in memory)."""
+
+    def __init__(self, jobs: list[tuple[Path, str]], processes: int):
+        import multiprocessing
+
+        self.jobs, self.next = jobs, 0
+        self.pool = multiprocessing.get_context("fork").Pool(processes)
+        self.pending: list = []
+        self.ahead = 2 * processes  # a process that finishes early starts the next part
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.next < len(self.jobs) and len(self.pending) < self.ahead:
+            self.pending.append(self.pool.apply_async(_read_part, (self.jobs[self.next],)))
+            self.next += 1
+
+    def take(self, path: Path):
+        """The next part, which must be ``path`` (the order of ``jobs``)."""
+        index = self.next - len(self.pending)
+        if self.jobs[index][0] != path:
+            raise RuntimeError(f"read ahead out of order: {path} asked, {self.jobs[index][0]} read")
+        done = self.pending.pop(0)
+        self._fill()
+        return done.get()
+
+    def close(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
+
+
 def ingest_files(
-    ws: Workspace, source: str, paths: list[str | Path], origin: str | None = None
-) -> IngestResult:
-    """Ingest one delivery made of one file or of several parts of one table, in order."""
+    ws: Workspace, source: str, paths: list[str | Path], origin: str | None = None,
+    read_ahead: _ReadAhead | None = None,
+) -> IngestResult:  # fmt: skip
+    """Ingest one delivery made of one file or of several parts of one table, in order.
+    ``read_ahead``: where its parts are being read already (``ingest_manifest``)."""
     paths = [Path(p) for p in paths]
     if not source or not source.strip():
         raise ValueError("a delivery needs its source (--source)")
@@ -183,6 +247,7 @@ def ingest_files(
         raise DeliveryError(f"the parts of one delivery must have one format, got {sorted(formats)}")
     fmt = formats.pop()
     sha, part_hashes = _sha256(paths)
+    parts_read = [read_ahead.take(p) for p in paths] if read_ahead is not None else None
     origin = origin or str(paths[0].resolve())
     engine = ws.engine()
     try:
@@ -208,15 +273,21 @@ def ingest_files(
             landing = None
             first_row, detected, columns = 1, None, None
             for part, (path, (part_sha, size)) in enumerate(zip(paths, part_hashes, strict=True), start=1):
-                reader = Reader(path, fmt)
-                items = reader.rows()
-                first = next(items, None)
+                if parts_read is None:
+                    reader = Reader(path, fmt)
+                    items = reader.rows()
+                    first = next(items, None)
+                    part_columns, part_detected = reader.columns, reader.detected
+                else:
+                    part_columns, part_detected, read_items = parts_read[part - 1]
+                    items = iter(read_items)
+                    first = next(items, None)
                 if columns is None:
-                    columns, detected = reader.columns, reader.detected
+                    columns, detected = part_columns, part_detected
                     landing = _Landing(landed_dir, str(delivery_id), columns, delivery_id)
-                elif reader.columns != columns:
+                elif part_columns != columns:
                     raise DeliveryError(
-                        f"{path}: part {part} has other columns than part 1 ({reader.columns} != {columns})"
+                        f"{path}: part {part} has other columns than part 1 ({part_columns} != {columns})"
                     )
                 rows = landing.add(
                     _chain([first] if first is not None else [], items), first_row - 1, path.name
@@ -247,15 +318,34 @@ def _chain(first: list, rest):
     yield from rest
 
 
-def ingest_manifest(ws: Workspace, manifest_path: str | Path) -> list[IngestResult]:
-    """Every delivery a synth city's manifest lists, each with its source id and parts."""
+# Rows below which a manifest is read in this process (forking costs more than it saves)
+READ_AHEAD_FROM = 200_000
+
+
+def ingest_manifest(
+    ws: Workspace, manifest_path: str | Path, processes: int | None = None
+) -> list[IngestResult]:
+    """Every delivery a synth city's manifest lists, each with its source id and parts, in order.
+
+    Reading and parsing (Excel above all) is pure Python and takes most of the time; ``processes``
+    forked processes (the workspace's ``engine_threads`` by default) read the parts to come while
+    this process lands the current one, so deliveries are stored, numbered and landed in the
+    manifest's order exactly as one by one."""
     manifest_path = Path(manifest_path)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     city = manifest_path.parent
-    return [
-        ingest_files(ws, s["source"], [city / part["file"] for part in s["files"]])
-        for s in manifest["sources"]
-    ]
+    deliveries_ = [(s["source"], [city / part["file"] for part in s["files"]]) for s in manifest["sources"]]
+    processes = ws.settings.get("engine_threads", 1) if processes is None else processes
+    read_ahead = None
+    if processes > 1 and sum(s.get("rows", 0) for s in manifest["sources"]) >= READ_AHEAD_FROM:
+        jobs = [(p, detect_format(p)) for _source, paths in deliveries_ for p in paths if p.is_file()]
+        if len(jobs) == sum(len(paths) for _source, paths in deliveries_):  # else: the error, one by one
+            read_ahead = _ReadAhead(jobs, processes)
+    try:
+        return [ingest_files(ws, source, paths, read_ahead=read_ahead) for source, paths in deliveries_]
+    finally:
+        if read_ahead is not None:
+            read_ahead.close()
 
 
 def ingest_path(ws: Workspace, path: str | Path, source: str | None) -> list[IngestResult]:

@@ -140,18 +140,24 @@ def sync(ws: Workspace, con, release_id: int) -> dict[str, int]:
                 r.task_id: r.status for r in conn.execute(sa.select(task_t.c.task_id, task_t.c.status))
             }
             current = set()
-            new = []
+            new, kept = [], []
             for task_id, kind, et, eid, attr, grid, jur, question in rows:
                 current.add(task_id)
                 if task_id in existing:
                     if existing[task_id] == "open":
-                        conn.execute(sa.update(task_t).where(task_t.c.task_id == task_id).values(
-                            last_release=release_id, question=question, grid_code=grid, jurisdiction=jur))  # fmt: skip
-                        counts["kept"] += 1
+                        kept.append(dict(tid=task_id, q=question, grid=grid, jur=jur))
                     continue
                 new.append(dict(task_id=task_id, kind=kind, entity_type=et, entity_id=eid, attribute=attr,
                                 grid_code=grid, jurisdiction=jur, question=question, status="open",
                                 first_release=release_id, last_release=release_id))  # fmt: skip
+            if kept:  # one statement, executed for each (tens of thousands of tasks in a large city)
+                conn.execute(
+                    sa.update(task_t).where(task_t.c.task_id == sa.bindparam("tid")).values(
+                        last_release=release_id, question=sa.bindparam("q"), grid_code=sa.bindparam("grid"),
+                        jurisdiction=sa.bindparam("jur")),
+                    kept,
+                )  # fmt: skip
+            counts["kept"] = len(kept)
             if new:
                 conn.execute(sa.insert(task_t), new)
             counts["opened"] = len(new)
