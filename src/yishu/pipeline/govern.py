@@ -57,9 +57,9 @@ RELEASE_TABLES = {
     "house": "SELECT * FROM house ORDER BY entity_id",
     "provenance": survive.provenance_release(),
     "conflict": survive.CONFLICT_RELEASE,
-    "link": link.link_release(),
+    "link": link.LINK_RELEASE,
     "address": "SELECT * FROM address ORDER BY address_code",
-    "record_address": standardise.record_address_release(),
+    "record_address": standardise.RECORD_ADDRESS_RELEASE,
     "task": "SELECT * FROM task ORDER BY task_id",
     "quarantine": "SELECT * FROM quarantine ORDER BY delivery_id, row_number, column_name, reason",
     "reconciliation": "SELECT * FROM reconciliation ORDER BY delivery_id",
@@ -67,15 +67,9 @@ RELEASE_TABLES = {
 }
 
 
-# Rows of a part of a large release table (provenance, link, record_address): DuckDB writes a Parquet
-# file on one thread, so the parts are written side by side, each sorted on its own (its keys follow
-# the last part's).
+# Rows of a part of a large release table (provenance): DuckDB writes a Parquet file on one thread, so
+# the parts are written side by side, each sorted on its own (its entities follow the last part's).
 RELEASE_PART_ROWS = 8_000_000
-# the release tables final before the end of the run, written as soon as they are (and their working
-# table cut to what later stages read, which leaves the engine's memory to survivorship):
-# table -> (working table, key of its parts, the release query of a part)
-EARLY = {"record_address": ("record_address", "rid", standardise.record_address_release),
-         "link": ("link", "eno", link.link_release)}  # fmt: skip
 
 
 def _ranges(con, table: str, key: str, rows_per_part: int) -> list[tuple[int | None, int | None]]:
@@ -234,22 +228,10 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
                                          "preserve_insertion_order": False,
                                          "autoinstall_known_extensions": False,
                                          "autoload_known_extensions": False})  # fmt: skip
-    builder = None  # the release being built, abandoned unless committed
     try:
         link.register_functions(con)
         previous = current_release(ws)
         _restore_ids(con, previous)
-        builder = ReleaseBuilder(ws)
-        written: dict[str, int] = {}
-
-        def write_early(table: str) -> None:
-            work_table, key, query = EARLY[table]
-            say(f"writing {table} to the release")
-            t = time.perf_counter()
-            parts = [query(a, b) for a, b in _ranges(con, work_table, key, RELEASE_PART_ROWS)]
-            written.update(builder.add_tables(con, {table: parts if len(parts) > 1 else parts[0]},
-                                              writers=ws.settings["engine_threads"]))  # fmt: skip
-            timings[f"writing {table}"] = round(time.perf_counter() - t, 3)
 
         def run(step_list, parts: int = 1):
             for step in step_list:
@@ -284,10 +266,6 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         _drop(con, "record_code")
         run([survival[2], link.DETACHED])  # answers first: refused links stand alone
         run(survival[3:4])  # the values of records, so that the value table can go before linkage
-        write_early("record_address")
-        con.execute("CREATE OR REPLACE TABLE record_address_code AS "
-                    "SELECT DISTINCT address_code FROM record_address WHERE address_code IS NOT NULL")  # fmt: skip
-        _drop(con, "record_address")
         # as of the end of the run's day (UTC): the same figures for any run that day, so a rerun after
         # a crash builds the same release
         day = (as_of or datetime.now(UTC)).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -305,9 +283,6 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         # the linkage's working tables (its id state, restored before, stays)
         _drop(con, *(duck_tables(con) - before - {"link", "gov_entity"}))
         timings["link"] = round(time.perf_counter() - t, 3)
-        write_early("link")
-        con.execute(f"CREATE OR REPLACE TABLE link_probabilistic AS {link.LINK_PROBABILISTIC}")
-        con.execute(f"CREATE OR REPLACE TABLE link AS {link.LINK_KEPT}")
         run(survival[4:5])
         _drop(con, "gov_candidate")
         parts = _parts(con, "candidate")
@@ -322,7 +297,7 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         run([pipeline_steps.Step("addresses in use", "address",
                                  """SELECT * FROM address_register WHERE address_code IN (
                                         SELECT address_code FROM person UNION SELECT address_code FROM organisation
-                                        UNION SELECT address_code FROM house UNION SELECT address_code FROM record_address_code)""")])  # fmt: skip
+                                        UNION SELECT address_code FROM house UNION SELECT address_code FROM record_address)""")])  # fmt: skip
         run(tasks.steps(ws.settings["task_conflict_threshold"], ws.settings["task_link_probability"]))
         run([pipeline_steps.Step("reconciliation", "reconciliation",
                                  "SELECT delivery_id, source, rows_in, accepted, quarantined, "
@@ -332,28 +307,30 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         quality.compute_quality(con, day + timedelta(days=1), parts=parts, only="entities")
         timings["quality"] = round(time.perf_counter() - t, 3)
         say("writing the release")
-        queries = {"provenance": [survive.provenance_release(after, upto)
-                                  for after, upto in _ranges(con, "provenance", "eno", RELEASE_PART_ROWS)],
-                   **{t: q for t, q in RELEASE_TABLES.items() if t != "provenance" and t not in EARLY},
-                   # read whole by the next run: in no order
-                   **{stored: f"SELECT * FROM {work}" for work, stored in ID_STATE.items()}}  # fmt: skip
-        written.update(builder.add_tables(con, queries, writers=ws.settings["engine_threads"]))
-        counts = {t: written[t] for t in RELEASE_TABLES}
-        reconciliation = [dict(zip(("delivery_id", "source", "rows_in", "accepted", "quarantined", "exact"), r,
-                                   strict=True))
-                          for r in con.execute("SELECT * FROM reconciliation ORDER BY delivery_id").fetchall()]  # fmt: skip
-        meta = {"run_id": run_id, "authority_version": authority_version,
-                "deliveries": [d.delivery_id for d in used], "linkage": linkage.as_dict(),
-                "as_of": day.date().isoformat()}  # fmt: skip
-        release = builder.commit(meta)
-        builder = None
+        builder = ReleaseBuilder(ws)
+        try:
+            queries = {"provenance": [survive.provenance_release(after, upto)
+                                      for after, upto in _ranges(con, "provenance", "eno", RELEASE_PART_ROWS)],
+                       **{t: q for t, q in RELEASE_TABLES.items() if t != "provenance"},
+                       # read whole by the next run: in no order
+                       **{stored: f"SELECT * FROM {work}" for work, stored in ID_STATE.items()}}  # fmt: skip
+            written = builder.add_tables(con, queries, writers=ws.settings["engine_threads"])
+            counts = {t: written[t] for t in RELEASE_TABLES}
+            reconciliation = [dict(zip(("delivery_id", "source", "rows_in", "accepted", "quarantined", "exact"), r,
+                                       strict=True))
+                              for r in con.execute("SELECT * FROM reconciliation ORDER BY delivery_id").fetchall()]  # fmt: skip
+            meta = {"run_id": run_id, "authority_version": authority_version,
+                    "deliveries": [d.delivery_id for d in used], "linkage": linkage.as_dict(),
+                    "as_of": day.date().isoformat()}  # fmt: skip
+            release = builder.commit(meta)
+        except BaseException:
+            builder.abandon()
+            raise
         task_counts = tasks.sync(ws, con, release.id)
     except Exception as error:
         _finish_run(ws, run_id, "failed", None, {"error": str(error)})
         raise
     finally:
-        if builder is not None:
-            builder.abandon()
         con.close()
         shutil.rmtree(work / "spill", ignore_errors=True)
     result = GovernResult(run_id, release, [d.delivery_id for d in used], reconciliation, counts,

@@ -43,11 +43,3 @@ def row_of(record: str) -> str:
 def record_id(prefix: str, record: str) -> str:
     """SQL of the record id (``source#row``) from the delivery's ``prefix`` and a record key."""
     return f"{prefix} || CAST({row_of(record)} AS VARCHAR)"
-
-
-def within(key: str, after: int | None = None, upto: int | None = None) -> str:
-    """SQL ``WHERE`` clause of the rows whose ``key`` is in ``(after, upto]`` (a part of a release
-    table), or nothing when no bound is given."""
-    bounds = [f"{key} > {after}" if after is not None else "", f"{key} <= {upto}" if upto is not None else ""]
-    condition = " AND ".join(b for b in bounds if b)
-    return f"WHERE {condition}" if condition else ""

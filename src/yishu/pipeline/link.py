@@ -9,8 +9,7 @@ sources (网格核验) speak of entities by id and are not linked.
 
 Output: ``gov_entity`` (eno, entity_type, entity_id, linked: every entity a record links to, and
 those grid workers' answers name) and ``link`` (one row per linked record: the release table's
-columns, ``link_release``, plus rid and eno; once the release table is written, only
-``LINK_KEPT``, and ``link_probabilistic``: ``LINK_PROBABILISTIC``).
+columns, ``LINK_RELEASE``, plus rid and eno).
 """
 
 from __future__ import annotations
@@ -157,17 +156,7 @@ def link(con):
     return result
 
 
-def link_release(after: int | None = None, upto: int | None = None) -> str:
-    """The release table ``link`` (of the entities ``after < eno <= upto`` when given, a part of it),
-    in key order."""
-    return f"""
+LINK_RELEASE = """
     SELECT record_id, source, delivery_id, row_number, entity_type, entity_id, method, note, match_probability,
            key_state
-    FROM link {keys.within("eno", after, upto)} ORDER BY eno, rid"""
-
-
-# once the release table is written, what later stages read of ``link``: every record's entity, and
-# the probabilistic links (the verification tasks ask about the doubtful ones)
-LINK_KEPT = "SELECT rid, eno, delivery_id FROM link"
-LINK_PROBABILISTIC = """
-    SELECT entity_type, entity_id, record_id, note, match_probability FROM link WHERE method = 'probabilistic'"""
+    FROM link ORDER BY eno, rid"""

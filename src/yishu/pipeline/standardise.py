@@ -8,7 +8,7 @@ workspace's ``data/register/addresses.parquet`` (see ``register_path``).
 Output tables: ``address_match`` (text -> code, level, confidence, status, reasons),
 ``record_address`` (one row per delivered address value: rid, aid, text, the match, and the
 jurisdiction of the matched code: district 6, township 9, community 12 and grid 15 digits; the
-release table of that name spells out the record, ``record_address_release``) and
+release table of that name spells out the record, ``RECORD_ADDRESS_RELEASE``) and
 ``record_jurisdiction`` (rid -> the jurisdiction of the record's best placed address).
 """
 
@@ -150,17 +150,12 @@ STEPS = [
     ),
 ]
 
-
 # the release table ``record_address``: the records spelled out
-def record_address_release(after: int | None = None, upto: int | None = None) -> str:
-    """The release table ``record_address`` (of the records ``after < rid <= upto`` when given, a part
-    of it), in key order."""
-    return f"""
+RECORD_ADDRESS_RELEASE = f"""
     SELECT {keys.record_id("d.prefix", "r.rid")} AS record_id, d.source, d.delivery_id,
            {keys.row_of("r.rid")} AS row_number, a.attribute, r.text, r.address_code, r.level, r.confidence, r.status,
            r.reasons, r.district_code, r.town_code, r.community_code, r.grid_code
     FROM record_address r
     JOIN gov_delivery d ON d.delivery_id = {keys.delivery_of("r.rid")}
     LEFT JOIN gov_attribute a USING (aid)
-    {keys.within("r.rid", after, upto)}
     ORDER BY r.rid, r.aid"""

@@ -202,6 +202,14 @@ SOURCES = "(SELECT DISTINCT sid, source FROM gov_delivery)"
 def provenance_release(after: int | None = None, upto: int | None = None) -> str:
     """The release table ``provenance`` (of the entities ``after < eno <= upto`` when given, a part of
     it), in key order."""
+    within = " AND ".join(
+        c
+        for c in (
+            f"p.eno > {after}" if after is not None else "",
+            f"p.eno <= {upto}" if upto is not None else "",
+        )
+        if c
+    )
     return f"""
     SELECT e.entity_type, e.entity_id, a.attribute, p.value, d.source, d.delivery_id, {keys.row_of("p.rid")} AS row_number,
            {keys.record_id("d.prefix", "p.rid")} AS record_id, d.arrived_at, CAST(p.rank AS INTEGER) AS authority_rank,
@@ -210,7 +218,7 @@ def provenance_release(after: int | None = None, upto: int | None = None) -> str
     JOIN gov_entity e USING (eno)
     JOIN gov_attribute a USING (aid)
     JOIN gov_delivery d ON d.delivery_id = {keys.delivery_of("p.rid")}
-    {keys.within("p.eno", after, upto)}
+    {"WHERE " + within if within else ""}
     ORDER BY p.eno, p.aid, p.rank, p.rid"""
 
 

@@ -97,7 +97,7 @@ def steps(conflict_threshold: float, link_probability: float) -> list[Step]:
                    round(1 - match_probability, 4) AS severity,
                    to_json([struct_pack(value := record_id, note := note, match_probability := match_probability)])
                        AS candidates
-            FROM link_probabilistic WHERE match_probability < {link_probability}
+            FROM link WHERE method = 'probabilistic' AND match_probability < {link_probability}
             """,
         ),
         Step(
