@@ -22,6 +22,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -87,6 +88,12 @@ def _ranges(con, table: str, key: str, rows_per_part: int) -> list[tuple[int | N
             bounds.append(b * 4096 + 4095)
     edges = [None, *bounds, None]
     return list(zip(edges[:-1], edges[1:], strict=True))
+
+
+def _load_register(path):
+    from yishu.address import AddressRegister
+
+    return AddressRegister.from_parquet(path)
 
 
 class GovernError(RuntimeError):
@@ -238,6 +245,12 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
                 pipeline_steps.run(con, [step], DUCKDB, say, timings, parts)
 
         read = DUCKDB.read_parquet
+        # the address register's indexes are built in Python (a quarter of a minute for a city of 3 million)
+        # on a thread while the engine conforms the values, which leaves part of a core idle
+        register_file = standardise.register_path(ws)
+        loader = ThreadPoolExecutor(1)
+        register_loading = loader.submit(_load_register, register_file) if register_file.is_file() else None
+        loader.shutdown(wait=False)
         for table, arrow in (("gov_delivery_in", conform.delivery_table(used)),
                              ("gov_field", conform.field_table(used, catalogue)),
                              ("authority", survive.authority_table(catalogue))):  # fmt: skip
@@ -249,17 +262,12 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         _drop(con, "gov_normal", "gov_raw_plain", "gov_raw_lookup")
         survival = survive.steps(catalogue)
         run(survival[:2])  # verification answers, attributes
-        register_file = standardise.register_path(ws)
         standardise.register_table(con, register_file if register_file.is_file() else None, read)
         say("matching addresses to the register")
         t = time.perf_counter()
-        register = None
-        if register_file.is_file():
-            from yishu.address import AddressRegister
-
-            register = AddressRegister.from_parquet(register_file)
+        register = register_loading.result() if register_loading else None
         standardise.match_texts(con, register, ws.settings["engine_threads"])
-        del register  # its indexes are the largest Python object of the run: free them for the engine
+        del register, register_loading  # its indexes are the largest Python object of the run: free them
         timings["match addresses"] = round(time.perf_counter() - t, 3)
         run(standardise.STEPS)
         run([link.RECORD_CODE, *(link.raw_step(t, used, read) for t in ("person", "organisation", "house"))])
@@ -307,6 +315,7 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         quality.compute_quality(con, day + timedelta(days=1), parts=parts, only="entities")
         timings["quality"] = round(time.perf_counter() - t, 3)
         say("writing the release")
+        t = time.perf_counter()
         builder = ReleaseBuilder(ws)
         try:
             queries = {"provenance": [survive.provenance_release(after, upto)
@@ -315,6 +324,8 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
                        # read whole by the next run: in no order
                        **{stored: f"SELECT * FROM {work}" for work, stored in ID_STATE.items()}}  # fmt: skip
             written = builder.add_tables(con, queries, writers=ws.settings["engine_threads"])
+            # seconds of each table's files, summed (written side by side: more than the clock's)
+            timings.update({f"write {t}": round(s, 3) for t, s in builder.seconds.items()})
             counts = {t: written[t] for t in RELEASE_TABLES}
             reconciliation = [dict(zip(("delivery_id", "source", "rows_in", "accepted", "quarantined", "exact"), r,
                                        strict=True))
@@ -323,6 +334,7 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
                     "deliveries": [d.delivery_id for d in used], "linkage": linkage.as_dict(),
                     "as_of": day.date().isoformat()}  # fmt: skip
             release = builder.commit(meta)
+            timings["writing the release"] = round(time.perf_counter() - t, 3)
         except BaseException:
             builder.abandon()
             raise

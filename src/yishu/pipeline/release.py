@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -125,6 +126,7 @@ class ReleaseBuilder:
         self.folder = self.root / f".building-{uuid.uuid4().hex}"
         self.folder.mkdir()
         self.tables: dict[str, int] = {}
+        self.seconds: dict[str, float] = {}  # table -> seconds its files took, summed over parts
 
     def add_table(self, name: str, con: duckdb.DuckDBPyConnection, query: str | list[str]) -> int:
         """Write the result of ``query`` (SQL on ``con``) as table ``name``; returns its rows. A list of
@@ -151,11 +153,13 @@ class ReleaseBuilder:
                     (name, self.folder / name / f"part-{i:05d}.parquet", q) for i, q in enumerate(query)
                 ]
 
-        def copy(on: duckdb.DuckDBPyConnection, target: Path, query: str) -> int:
+        def copy(on: duckdb.DuckDBPyConnection, target: Path, query: str) -> tuple[int, float]:
+            started = time.perf_counter()
             on.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
-            return on.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchall()[0][0]
+            rows = on.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchall()[0][0]
+            return rows, time.perf_counter() - started
 
-        def write(target: Path, query: str) -> int:
+        def write(target: Path, query: str) -> tuple[int, float]:
             cursor = con.cursor()
             try:
                 return copy(cursor, target, query)
@@ -167,8 +171,9 @@ class ReleaseBuilder:
         else:
             with ThreadPoolExecutor(writers) as pool:
                 counts = list(pool.map(lambda f: write(f[1], f[2]), files))
-        for (name, _target, _query), rows in zip(files, counts, strict=True):
+        for (name, _target, _query), (rows, seconds) in zip(files, counts, strict=True):
             self.tables[name] += rows
+            self.seconds[name] = self.seconds.get(name, 0.0) + seconds
         return {name: self.tables[name] for name in tables}
 
     def commit(self, meta: dict | None = None) -> Release:

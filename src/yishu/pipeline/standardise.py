@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from yishu.address import AddressRegister
-from yishu.parallel import fork_map
+from yishu.parallel import ForkPool
 from yishu.pipeline import keys
 from yishu.pipeline.conform import ACCEPTED
 from yishu.pipeline.steps import Step
@@ -65,16 +65,30 @@ def match_texts(con, register: AddressRegister | None, processes: int = 1) -> in
     con.execute("CREATE OR REPLACE TABLE address_match AS SELECT * FROM address_match_arrow")
     con.unregister("address_match_arrow")
     total = con.execute("SELECT count(*) FROM address_text").fetchall()[0][0]
-    for start in range(0, total, CHUNK):
-        texts = [r[0] for r in con.execute(
-            "SELECT text FROM address_text WHERE i > ? AND i <= ? ORDER BY i", [start, start + CHUNK]).fetchall()]  # fmt: skip
-        if register is not None:
-            rows = fork_map(partial(_match_row, register), texts, processes)
-        else:
-            rows = [(None, None, 0.0, None, None, "unmatched", "no address register")] * len(texts)
+
+    def store(texts: list[str], rows: list[tuple]) -> None:
         con.register("address_match_arrow", _match_table(texts, rows))
         con.execute("INSERT INTO address_match SELECT * FROM address_match_arrow")
         con.unregister("address_match_arrow")
+
+    def chunks():
+        for start in range(0, total, CHUNK):
+            yield [r[0] for r in con.execute(
+                "SELECT text FROM address_text WHERE i > ? AND i <= ? ORDER BY i", [start, start + CHUNK]).fetchall()]  # fmt: skip
+
+    if register is None:
+        for texts in chunks():
+            store(texts, [(None, None, 0.0, None, None, "unmatched", "no address register")] * len(texts))
+    else:  # one set of processes for every chunk; while they match a chunk, the one before is stored
+        with ForkPool(partial(_match_row, register), processes) as pool:
+            pending = None
+            for texts in chunks():
+                batch = pool.submit(texts)
+                if pending:
+                    store(pending[0], pending[1].get())
+                pending = (texts, batch)
+            if pending:
+                store(pending[0], pending[1].get())
     con.execute("DROP TABLE address_text")
     return total
 

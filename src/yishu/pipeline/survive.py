@@ -261,10 +261,12 @@ def golden_step(catalogue: Catalogue, entity_type: str, placing: tuple[str, ...]
         WITH g AS (
             SELECT e.entity_id, {", ".join(columns)}
             FROM (SELECT eno, entity_id FROM gov_entity WHERE entity_type = {lit(entity_type)} AND linked /*part:eno*/) e
-            LEFT JOIN (SELECT p.eno, t.attribute, p.value FROM provenance p JOIN gov_attribute t USING (aid)
+            LEFT JOIN (SELECT p.eno, t.attribute, p.value, CASE WHEN t.address THEN p.value END AS code
+                       FROM provenance p JOIN gov_attribute t USING (aid)
                        WHERE t.entity_type = {lit(entity_type)} AND p.chosen /*part:p.eno*/) p
               ON p.eno = e.eno
-            LEFT JOIN address_register a ON a.address_code = p.value
+            -- only address attributes look up the register (a NULL code finds nothing at once)
+            LEFT JOIN address_register a ON a.address_code = p.code
             GROUP BY e.eno, e.entity_id)
         SELECT g.*, {code} AS address_code, a.district_code, a.town_code, a.community_code, a.grid_code,
                coalesce(a.grid_code, a.community_code, a.town_code, a.district_code) AS jurisdiction

@@ -408,12 +408,28 @@ def _t2s_arrow(values):  # pyarrow array in, pyarrow array out
     return pc.take(converted, pc.index_in(values, value_set=unique))
 
 
+def registered(con) -> bool:
+    """Whether ``register`` has installed the SQL forms on ``con`` (its last macro is there)."""
+    last = list(macros())[-1]
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_functions() WHERE function_name IN (?, 'yishu_t2s')", [last]
+        ).fetchall()[0][0]
+        == 2
+    )
+
+
 def register(con) -> None:  # con: duckdb.DuckDBPyConnection
-    """Install every SQL form on a DuckDB connection (temporary: nothing persists)."""
+    """Install every SQL form on a DuckDB connection (temporary: nothing persists). Once: on a
+    connection that has them it does nothing (installing takes a second or two, and the pipeline's
+    stages each make sure of them)."""
     import duckdb
     import pyarrow as pa
 
     from yishu.standards import divisions
+
+    if registered(con):
+        return
 
     known = pa.table({"code": sorted(divisions.known_county_codes())})
     rows = [d for d in divisions.all_divisions() if d.level <= 4]
