@@ -292,6 +292,13 @@ def test_survivorship_in_parts_gives_the_same_release(city, tmp_path, monkeypatc
     assert _content(in_parts.release) == _content(whole.release)
 
 
+def test_memory_limit_reads_the_engines_setting_in_bytes():
+    from yishu.pipeline.steps import memory_limit
+
+    assert memory_limit(duckdb.connect(config={"memory_limit": "400MB"})) == 400 * 10**6
+    assert memory_limit(duckdb.connect(config={"memory_limit": "3GiB"})) == 3 * 2**30
+
+
 def test_one_run_at_a_time_and_clear_errors(tmp_path, city):
     ws = Workspace.init(tmp_path / "empty").workspace
     with pytest.raises(GovernError, match="no catalogue loaded"):

@@ -275,3 +275,20 @@ def test_code_lists_agree_with_python(con, codelist: codelists.CodeList) -> None
     got = _sql_column(con, function, values)
     expected = [_python_or_none(codelist.code, v) for v in values]
     assert got == expected
+
+
+def test_register_installs_once_and_registered_tells() -> None:
+    import duckdb
+
+    from yishu.standards import sql
+
+    fresh = duckdb.connect()
+    assert not sql.registered(fresh)
+    sql.register(fresh)
+    assert sql.registered(fresh)
+    assert fresh.execute("SELECT yishu_t2s('臺灣')").fetchall() == [("台湾",)]
+    # a second register is a no-op: a table it would replace keeps what was put in it meanwhile
+    fresh.execute("INSERT INTO yishu_division VALUES ('999999', 'marker')")
+    sql.register(fresh)
+    assert fresh.execute("SELECT count(*) FROM yishu_division WHERE code = '999999'").fetchall() == [(1,)]
+    assert not sql.registered(duckdb.connect())  # temporary: another connection has none

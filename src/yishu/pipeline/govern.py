@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from yishu.catalogue import store as catalogue_store
 from yishu.duck import tables as duck_tables
 from yishu.linkage import ids
-from yishu.pipeline import conform, link, quality, standardise, survive, tasks
+from yishu.pipeline import conform, keys, link, quality, standardise, survive, tasks
 from yishu.pipeline import steps as pipeline_steps
 from yishu.pipeline.dialect import DUCKDB
 from yishu.pipeline.ingest import deliveries
@@ -51,16 +51,17 @@ run_t = sa.Table(
 ID_STATE = {"link_registry": "id_registry", "link_fingerprint": "id_fingerprint", "link_sequence": "id_sequence",
             "link_event": "id_event", "link_run": "id_run"}  # fmt: skip
 
-# the release tables and the query each is written from (read by key: sorted by it)
+# the release tables and the query each is written from (read by key: sorted by it), or the function
+# of the run's ``keys.Names`` that gives it
 RELEASE_TABLES = {
     "person": "SELECT * FROM person ORDER BY entity_id",
     "organisation": "SELECT * FROM organisation ORDER BY entity_id",
     "house": "SELECT * FROM house ORDER BY entity_id",
-    "provenance": survive.provenance_release(),
+    "provenance": survive.provenance_release,
     "conflict": survive.CONFLICT_RELEASE,
     "link": link.LINK_RELEASE,
     "address": "SELECT * FROM address ORDER BY address_code",
-    "record_address": standardise.RECORD_ADDRESS_RELEASE,
+    "record_address": standardise.record_address_release,
     "task": "SELECT * FROM task ORDER BY task_id",
     "quarantine": "SELECT * FROM quarantine ORDER BY delivery_id, row_number, column_name, reason",
     "reconciliation": "SELECT * FROM reconciliation ORDER BY delivery_id",
@@ -151,16 +152,12 @@ def _drop(con, *names: str) -> None:
 # ``steps.PART``): at 8 GB (7.4 GiB), the 32 million values of a million people in two parts (a little
 # faster than one, and 0.9 GB less); the 100 million of 3.2 million people in six (a quarter faster).
 PART_ROWS_PER_GIB = 2_500_000
-_UNITS = {"bytes": 2**-30, "KiB": 2**-20, "MiB": 2**-10, "GiB": 1, "TiB": 2**10,
-          "KB": 1e3 / 2**30, "MB": 1e6 / 2**30, "GB": 1e9 / 2**30, "TB": 1e12 / 2**30}  # fmt: skip
 
 
 def _parts(con, table: str) -> int:
     """How many parts the steps over ``table`` run in, by its rows and the engine's memory limit."""
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]  # '7.4 GiB'
-    number, _, unit = limit.partition(" ")
-    gib = float(number) * _UNITS.get(unit, 1)
+    gib = pipeline_steps.memory_limit(con) / 2**30
     return max(1, -(-rows // max(1, int(gib * PART_ROWS_PER_GIB))))
 
 
@@ -318,9 +315,10 @@ def _govern(ws, progress, as_of, started) -> GovernResult:
         t = time.perf_counter()
         builder = ReleaseBuilder(ws)
         try:
-            queries = {"provenance": [survive.provenance_release(after, upto)
+            names = keys.Names(con)
+            queries = {"provenance": [survive.provenance_release(names, after, upto)
                                       for after, upto in _ranges(con, "provenance", "eno", RELEASE_PART_ROWS)],
-                       **{t: q for t, q in RELEASE_TABLES.items() if t != "provenance"},
+                       **{t: q(names) if callable(q) else q for t, q in RELEASE_TABLES.items() if t != "provenance"},
                        # read whole by the next run: in no order
                        **{stored: f"SELECT * FROM {work}" for work, stored in ID_STATE.items()}}  # fmt: skip
             written = builder.add_tables(con, queries, writers=ws.settings["engine_threads"])

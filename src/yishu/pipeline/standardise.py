@@ -8,7 +8,7 @@ workspace's ``data/register/addresses.parquet`` (see ``register_path``).
 Output tables: ``address_match`` (text -> code, level, confidence, status, reasons),
 ``record_address`` (one row per delivered address value: rid, aid, text, the match, and the
 jurisdiction of the matched code: district 6, township 9, community 12 and grid 15 digits; the
-release table of that name spells out the record, ``RECORD_ADDRESS_RELEASE``) and
+release table of that name spells out the record, ``record_address_release``) and
 ``record_jurisdiction`` (rid -> the jurisdiction of the record's best placed address).
 """
 
@@ -164,12 +164,16 @@ STEPS = [
     ),
 ]
 
-# the release table ``record_address``: the records spelled out
-RECORD_ADDRESS_RELEASE = f"""
-    SELECT {keys.record_id("d.prefix", "r.rid")} AS record_id, d.source, d.delivery_id,
-           {keys.row_of("r.rid")} AS row_number, a.attribute, r.text, r.address_code, r.level, r.confidence, r.status,
-           r.reasons, r.district_code, r.town_code, r.community_code, r.grid_code
-    FROM record_address r
-    JOIN gov_delivery d ON d.delivery_id = {keys.delivery_of("r.rid")}
-    LEFT JOIN gov_attribute a USING (aid)
-    ORDER BY r.rid, r.aid"""
+
+# the release table ``record_address``: the records spelled out (after the sort, ``keys.Names``)
+def record_address_release(names: keys.Names) -> str:
+    return f"""
+    SELECT {names.record_id("dno", "rid")} AS record_id, {names.source("dno")} AS source,
+           {keys.delivery_of("rid")} AS delivery_id, {keys.row_of("rid")} AS row_number,
+           {names.attribute("aid")} AS attribute, text, address_code, level, confidence, status, reasons,
+           district_code, town_code, community_code, grid_code
+    FROM (SELECT r.rid, r.aid, d.dno, r.text, r.address_code, r.level, r.confidence, r.status, r.reasons,
+                 r.district_code, r.town_code, r.community_code, r.grid_code
+          FROM record_address r
+          JOIN {keys.DELIVERY_NUMBER} d ON d.delivery_id = {keys.delivery_of("r.rid")}
+          ORDER BY r.rid, r.aid)"""

@@ -199,9 +199,9 @@ SOURCES = "(SELECT DISTINCT sid, source FROM gov_delivery)"
 
 
 # the release tables ``provenance`` and ``conflict``: entities, attributes, sources and records spelled out
-def provenance_release(after: int | None = None, upto: int | None = None) -> str:
+def provenance_release(names: keys.Names, after: int | None = None, upto: int | None = None) -> str:
     """The release table ``provenance`` (of the entities ``after < eno <= upto`` when given, a part of
-    it), in key order."""
+    it), in key order: the rows sorted by their numbers, then the names spelled (``keys.Names``)."""
     within = " AND ".join(
         c
         for c in (
@@ -211,15 +211,16 @@ def provenance_release(after: int | None = None, upto: int | None = None) -> str
         if c
     )
     return f"""
-    SELECT e.entity_type, e.entity_id, a.attribute, p.value, d.source, d.delivery_id, {keys.row_of("p.rid")} AS row_number,
-           {keys.record_id("d.prefix", "p.rid")} AS record_id, d.arrived_at, CAST(p.rank AS INTEGER) AS authority_rank,
-           p.chosen
-    FROM provenance p
-    JOIN gov_entity e USING (eno)
-    JOIN gov_attribute a USING (aid)
-    JOIN gov_delivery d ON d.delivery_id = {keys.delivery_of("p.rid")}
-    {"WHERE " + within if within else ""}
-    ORDER BY p.eno, p.aid, p.rank, p.rid"""
+    SELECT {names.entity_type("aid")} AS entity_type, entity_id, {names.attribute("aid")} AS attribute, value,
+           {names.source("dno")} AS source, {keys.delivery_of("rid")} AS delivery_id, {keys.row_of("rid")} AS row_number,
+           {names.record_id("dno", "rid")} AS record_id, {names.arrived_at("dno")} AS arrived_at,
+           CAST(rank AS INTEGER) AS authority_rank, chosen
+    FROM (SELECT e.entity_id, p.aid, p.value, p.rid, d.dno, p.rank, p.chosen
+          FROM provenance p
+          JOIN gov_entity e USING (eno)
+          JOIN {keys.DELIVERY_NUMBER} d ON d.delivery_id = {keys.delivery_of("p.rid")}
+          {"WHERE " + within if within else ""}
+          ORDER BY p.eno, p.aid, p.rank, p.rid)"""
 
 
 CONFLICT_RELEASE = f"""

@@ -408,14 +408,16 @@ def _t2s_arrow(values):  # pyarrow array in, pyarrow array out
     return pc.take(converted, pc.index_in(values, value_set=unique))
 
 
+# the macro ``register`` installs last: a connection that has it has them all
+_INSTALLED = "yishu_sql_forms_installed"
+
+
 def registered(con) -> bool:
-    """Whether ``register`` has installed the SQL forms on ``con`` (its last macro is there)."""
-    last = list(macros())[-1]
+    """Whether ``register`` has installed the SQL forms on ``con`` (the macro it installs last is there)."""
     return bool(
         con.execute(
-            "SELECT count(*) FROM duckdb_functions() WHERE function_name IN (?, 'yishu_t2s')", [last]
+            "SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", [_INSTALLED]
         ).fetchall()[0][0]
-        == 2
     )
 
 
@@ -453,3 +455,4 @@ def register(con) -> None:  # con: duckdb.DuckDBPyConnection
     )
     for name, (param, body) in macros().items():
         con.execute(f"CREATE OR REPLACE TEMP MACRO {name}({param}) AS {body}")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO {_INSTALLED}() AS true")
