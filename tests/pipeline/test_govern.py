@@ -295,8 +295,10 @@ def test_survivorship_in_parts_gives_the_same_release(city, tmp_path, monkeypatc
 def test_memory_limit_reads_the_engines_setting_in_bytes():
     from yishu.pipeline.steps import memory_limit
 
-    assert memory_limit(duckdb.connect(config={"memory_limit": "400MB"})) == 400 * 10**6
+    # DuckDB shows the setting rounded to a tenth of its unit ('381.4 MiB' for 400MB)
+    assert memory_limit(duckdb.connect(config={"memory_limit": "400MB"})) == pytest.approx(400e6, rel=1e-3)
     assert memory_limit(duckdb.connect(config={"memory_limit": "3GiB"})) == 3 * 2**30
+    assert memory_limit(duckdb.connect(config={"memory_limit": "8GB"})) == pytest.approx(8e9, rel=1e-3)
 
 
 def test_one_run_at_a_time_and_clear_errors(tmp_path, city):
