@@ -293,7 +293,7 @@ def test_survivorship_in_parts_gives_the_same_release(city, tmp_path, monkeypatc
 
 
 def test_memory_limit_reads_the_engines_setting_in_bytes():
-    from yishu.pipeline.steps import memory_limit
+    from yishu.duck import memory_limit
 
     # DuckDB shows the setting cut to a tenth of its unit ('381.4 MiB' for 400MB, '7.4 GiB' for 8GB)
     assert memory_limit(duckdb.connect(config={"memory_limit": "400MB"})) == pytest.approx(

@@ -30,6 +30,7 @@ import duckdb
 import sqlalchemy as sa
 
 from yishu.catalogue import store as catalogue_store
+from yishu.duck import memory_limit
 from yishu.duck import tables as duck_tables
 from yishu.linkage import ids
 from yishu.pipeline import conform, keys, link, quality, standardise, survive, tasks
@@ -157,7 +158,7 @@ PART_ROWS_PER_GIB = 2_500_000
 def _parts(con, table: str) -> int:
     """How many parts the steps over ``table`` run in, by its rows and the engine's memory limit."""
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    gib = pipeline_steps.memory_limit(con) / 2**30
+    gib = memory_limit(con) / 2**30
     return max(1, -(-rows // max(1, int(gib * PART_ROWS_PER_GIB))))
 
 

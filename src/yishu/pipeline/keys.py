@@ -22,6 +22,8 @@ and 67 s by integers (docs/benchmarks.md).
 
 from __future__ import annotations
 
+from yishu.standards.sql import lit
+
 ROW_SPAN = 4294967296  # 2^32: row numbers of one delivery stay below it
 
 
@@ -45,13 +47,6 @@ def record_id(prefix: str, record: str) -> str:
     return f"{prefix} || CAST({row_of(record)} AS VARCHAR)"
 
 
-# a dense number for each delivery in use (1, 2, ... by delivery id), for ``Names``: delivery ids
-# of a workspace that has run for years are sparse
-DELIVERY_NUMBER = (
-    "(SELECT delivery_id, CAST(row_number() OVER (ORDER BY delivery_id) AS INTEGER) AS dno FROM gov_delivery)"
-)
-
-
 class Names:
     """The names behind a run's small keys (attributes, deliveries), spelled out in a release query
     by lookups in list literals instead of joins.
@@ -61,11 +56,9 @@ class Names:
     order, so it cannot come after); a projection keeps the order, so a lookup can spell them after
     it, on rows the sort moved as numbers. Writing the provenance of 100,000 people took 2.1 s
     instead of 3.1 s this way, with the same file (docs/benchmarks.md). The attributes are looked
-    up by ``aid`` (1, 2, ...), the deliveries by ``dno`` (``DELIVERY_NUMBER``)."""
+    up by ``aid`` (1, 2, ...), the deliveries by ``dno`` (``delivery_number``)."""
 
     def __init__(self, con):
-        from yishu.standards.sql import lit
-
         attributes = con.execute(
             "SELECT aid, attribute, entity_type FROM gov_attribute ORDER BY aid"
         ).fetchall()
@@ -84,6 +77,16 @@ class Names:
         self._prefix = listed([p for _, p, _ in deliveries], "VARCHAR")
         # the text of a TIMESTAMPTZ carries its offset: read back, it is the same instant
         self._arrived_at = listed([t for _, _, t in deliveries], "TIMESTAMPTZ")
+
+    @staticmethod
+    def delivery_number(alias: str, record: str) -> str:
+        """A join giving ``alias.dno``, the delivery's number (1, 2, ... in the order of delivery ids,
+        as ``__init__`` lists them; the delivery ids of a workspace that has run for years are sparse)
+        for the record key ``record``."""
+        return (
+            "JOIN (SELECT delivery_id, CAST(row_number() OVER (ORDER BY delivery_id) AS INTEGER) AS dno "
+            f"FROM gov_delivery) {alias} ON {alias}.delivery_id = {delivery_of(record)}"
+        )
 
     def attribute(self, aid: str) -> str:
         return f"{self._attribute}[{aid}]"

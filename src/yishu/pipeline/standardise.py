@@ -175,5 +175,5 @@ def record_address_release(names: keys.Names) -> str:
     FROM (SELECT r.rid, r.aid, d.dno, r.text, r.address_code, r.level, r.confidence, r.status, r.reasons,
                  r.district_code, r.town_code, r.community_code, r.grid_code
           FROM record_address r
-          JOIN {keys.DELIVERY_NUMBER} d ON d.delivery_id = {keys.delivery_of("r.rid")}
+          {names.delivery_number("d", "r.rid")}
           ORDER BY r.rid, r.aid)"""

@@ -22,9 +22,6 @@ from yishu.pipeline.dialect import DUCKDB, Dialect
 # row as one over 32 million). Rendered whole, the marks vanish.
 PART = re.compile(r"/\*part:([^*]+)\*/")
 
-_BYTES = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40,
-          "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Step:
@@ -57,12 +54,6 @@ class StepError(RuntimeError):
         super().__init__(
             f"step {step.name!r} (-> {step.output}) failed: {error}\n--- SQL ---\n{step.sql.strip()}"
         )
-
-
-def memory_limit(con) -> int:
-    """The engine's memory limit in bytes (DuckDB shows it as ``'7.4 GiB'``)."""
-    number, _, unit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0].partition(" ")
-    return int(float(number) * _BYTES.get(unit, 1))
 
 
 def run(

@@ -218,7 +218,7 @@ def provenance_release(names: keys.Names, after: int | None = None, upto: int | 
     FROM (SELECT e.entity_id, p.aid, p.value, p.rid, d.dno, p.rank, p.chosen
           FROM provenance p
           JOIN gov_entity e USING (eno)
-          JOIN {keys.DELIVERY_NUMBER} d ON d.delivery_id = {keys.delivery_of("p.rid")}
+          {names.delivery_number("d", "p.rid")}
           {"WHERE " + within if within else ""}
           ORDER BY p.eno, p.aid, p.rank, p.rid)"""
 
